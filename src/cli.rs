@@ -1,0 +1,94 @@
+//! Command-line arguments (CONTRACT §1). Parsing only: `main.rs` turns these
+//! into library calls.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kefu",
+    version,
+    about = "客服 analytics: sessions, response times, inquiry conversion and 别让我等/想/烦 violations from chat logs and orders",
+    long_about = "kefu reads a shop's chat transcripts (CSV, JSONL, Parquet or 千牛 .txt exports) and orders, \
+and writes Parquet tables for the weekly agent review and BI dashboards: sessions, turns, messages, \
+order_attribution, violations, agent_daily, agent_weekly and rejects, plus manifest.json.\n\n\
+Exit codes: 0 success (even with rejected rows), 2 bad usage or config, 1 any other failure."
+)]
+pub struct Cli {
+    /// Log more (-v info, -vv debug); logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a pipeline job (default: pipelines/weekly_agent_scoring.toml on data_samples/ into out/).
+    Run(RunArgs),
+    /// Print each input line's tokens separated by spaces (stdin when no FILE).
+    Tokenize(TokenizeArgs),
+    /// Write a deterministic synthetic messages/orders/agents data set.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pipeline job file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Chat messages: a file or a folder (read recursively); repeatable. Replaces the job's.
+    #[arg(long, value_name = "PATH")]
+    pub messages: Vec<PathBuf>,
+    /// Orders: a file or a folder; repeatable. Replaces the job's.
+    #[arg(long, value_name = "PATH")]
+    pub orders: Vec<PathBuf>,
+    /// Agent roster (agent_id, name, team).
+    #[arg(long, value_name = "PATH")]
+    pub agents: Option<PathBuf>,
+    /// Output folder, replaced atomically when the run succeeds.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Outputs are identical whatever the count.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Shop id for 千牛 .txt transcripts whose nicks carry none.
+    #[arg(long, value_name = "SHOP")]
+    pub shop: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenizeArgs {
+    /// Text file, one message a line (stdin when absent).
+    pub file: Option<PathBuf>,
+    /// Pipeline job whose dictionaries to use.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Output folder (created).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Random seed: the same seed and sizes give byte-identical files.
+    #[arg(long)]
+    pub seed: u64,
+    /// Number of shops.
+    #[arg(long, default_value_t = 2)]
+    pub shops: u32,
+    /// Agents per shop.
+    #[arg(long, default_value_t = 6)]
+    pub agents: u32,
+    /// Days of chats, starting Monday 2026-11-09.
+    #[arg(long, default_value_t = 14)]
+    pub days: u32,
+    /// Sessions per shop per day.
+    #[arg(long, default_value_t = 20)]
+    pub sessions_per_day: u32,
+    /// Also write the sample layout: shop 2 as a GBK CSV and a few sessions as a 千牛 .txt export.
+    #[arg(long, hide = true)]
+    pub sample_layout: bool,
+}

@@ -1,0 +1,99 @@
+//! The `kefu` binary: parses arguments, calls the library, maps errors to
+//! exit codes (2 usage/config, 1 anything else).
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use kefu::cli::{Cli, Command};
+use kefu::error::KefuError;
+use kefu::pipeline::{self, Overrides};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.downcast_ref::<KefuError>().map(KefuError::exit_code).unwrap_or(1);
+            eprintln!("kefu: error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Run(a) => {
+            if let Some(n) = a.threads {
+                if n == 0 {
+                    return Err(KefuError::Config("--threads must be at least 1".into()).into());
+                }
+                kefu::set_threads(n)?;
+            }
+            let settings = pipeline::load_settings(
+                a.config.as_deref(),
+                Overrides {
+                    messages: a.messages,
+                    orders: a.orders,
+                    agents: a.agents,
+                    out: a.out,
+                    shop: a.shop,
+                },
+            )?;
+            let manifest = pipeline::run(&settings)?;
+            print!("{}", pipeline::summary(&manifest, &settings.config.output.dir));
+        }
+        Command::Tokenize(a) => {
+            let settings = pipeline::load_settings(a.config.as_deref(), Overrides::default())?;
+            let (engine, _) = pipeline::text_engine(&settings)?;
+            let input: Box<dyn BufRead> = match &a.file {
+                Some(p) => Box::new(std::io::BufReader::new(
+                    std::fs::File::open(p).map_err(|e| KefuError::io(p, e))?,
+                )),
+                None => Box::new(std::io::stdin().lock()),
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for line in input.lines() {
+                let line = line?;
+                let tk = engine.tokenize(line.trim_end_matches('\r'));
+                let words: Vec<&str> = tk.tokens.iter().copied().filter(|t| !t.trim().is_empty()).collect();
+                writeln!(out, "{}", words.join(" "))?;
+            }
+        }
+        Command::Generate(a) => {
+            let spec = kefu::generate::Spec {
+                seed: a.seed,
+                shops: a.shops,
+                agents: a.agents,
+                days: a.days,
+                sessions_per_day: a.sessions_per_day,
+                sample_layout: a.sample_layout,
+            };
+            let counts = kefu::generate::write(&a.out, &spec)?;
+            println!(
+                "wrote {} messages, {} orders, {} agents to {}",
+                counts.messages,
+                counts.orders,
+                counts.agents,
+                a.out.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,359 @@
+//! 别让我等 / 别让我想 / 别让我烦: the violation engine (CONTRACT §4 "Violations").
+//! Each rule reads the facts (sessions, turns, message flags and lexicon hits)
+//! and emits rows that name the message proving the violation.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::config::{Metrics, RulesConfig};
+use crate::error::Result;
+use crate::model::{Message, MsgType, Sender};
+use crate::sessions::{Conversations, Session};
+use crate::text::{Flags, Lexicon, PhraseMatcher, TextEngine, Tokens};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    Wait,
+    Think,
+    Annoy,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Wait => "wait",
+            Category::Think => "think",
+            Category::Annoy => "annoy",
+        }
+    }
+}
+
+/// Rule id, category, and the lexicon it reads (a file under `pipelines/lexicons/`).
+pub const RULES: &[(&str, Category, Option<&str>)] = &[
+    ("slow_first_response", Category::Wait, None),
+    ("slow_reply", Category::Wait, None),
+    ("unanswered", Category::Wait, None),
+    ("stalled_first_question", Category::Wait, None),
+    ("urged", Category::Wait, Some("urge")),
+    ("missed_follow_up", Category::Wait, Some("follow_up")),
+    ("pushback", Category::Think, Some("pushback")),
+    ("repeat_question", Category::Think, None),
+    ("unanswered_first_question", Category::Think, None),
+    ("complaint", Category::Annoy, Some("complaint")),
+    ("argue", Category::Annoy, Some("argue")),
+    ("no_apology", Category::Annoy, Some("apology")),
+    ("no_solution", Category::Annoy, Some("remedy")),
+    ("forbidden_phrase", Category::Annoy, Some("forbidden")),
+];
+
+pub fn rule_category(id: &str) -> Option<Category> {
+    RULES.iter().find(|r| r.0 == id).map(|r| r.1)
+}
+
+/// Lexicon hits of one message, one bit per rule with a lexicon.
+pub type Hits = u16;
+
+/// Enabled rules and their lexicon matchers.
+pub struct RuleSet {
+    enabled: HashSet<&'static str>,
+    /// Indexed like `RULES`; `None` for rules without a lexicon.
+    matchers: Vec<Option<PhraseMatcher>>,
+}
+
+impl RuleSet {
+    /// Loads the lexicons of the enabled rules from the paths
+    /// the TOML gives, and registers their phrases with the segmenter.
+    pub fn load(cfg: &RulesConfig, text: &mut TextEngine) -> Result<Self> {
+        let mut enabled = HashSet::new();
+        let mut matchers = Vec::new();
+        for (id, _, lex) in RULES {
+            let rc = cfg.get(*id);
+            let on = rc.is_none_or(|r| r.enabled);
+            if on {
+                enabled.insert(*id);
+            }
+            matchers.push(match (on, lex) {
+                (true, Some(name)) => {
+                    let path: PathBuf = rc
+                        .and_then(|r| r.lexicon.clone())
+                        .unwrap_or_else(|| PathBuf::from(format!("lexicons/{name}.txt")));
+                    let l = Lexicon::load(&path)?;
+                    text.add_words(&l);
+                    Some(PhraseMatcher::new(l))
+                }
+                _ => None,
+            });
+        }
+        Ok(RuleSet { enabled, matchers })
+    }
+
+    pub fn is_enabled(&self, id: &str) -> bool {
+        self.enabled.contains(id)
+    }
+
+    /// Which rule lexicons a message hits.
+    pub fn hits(&self, tk: &Tokens) -> Hits {
+        let mut h = 0;
+        for (i, m) in self.matchers.iter().enumerate() {
+            if let Some(m) = m {
+                if !m.find(tk.text, &tk.boundaries).is_empty() {
+                    h |= 1 << i;
+                }
+            }
+        }
+        h
+    }
+
+    /// The phrases of rule `id`'s lexicon found in a message (for evidence).
+    pub fn phrases<'a>(&'a self, id: &str, tk: &Tokens) -> Vec<&'a str> {
+        RULES
+            .iter()
+            .position(|r| r.0 == id)
+            .and_then(|i| self.matchers[i].as_ref())
+            .map(|m| m.find(tk.text, &tk.boundaries))
+            .unwrap_or_default()
+    }
+}
+
+fn hit(h: Hits, id: &str) -> bool {
+    RULES.iter().position(|r| r.0 == id).is_some_and(|i| h & (1 << i) != 0)
+}
+
+/// One violation, before masking and framing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub session: usize,
+    pub agent_id: Option<String>,
+    pub rule: &'static str,
+    pub category: Category,
+    /// The message that proves it.
+    pub msg: usize,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+}
+
+/// Everything the rules read for one message, computed once in the text pass.
+#[derive(Debug, Clone, Default)]
+pub struct MessageText {
+    pub flags: Flags,
+    pub hits: Hits,
+    /// Content words of buyer questions, for `repeat_question`.
+    pub words: Vec<String>,
+}
+
+fn jaccard(a: &[String], b: &[String]) -> f64 {
+    let sa: HashSet<&String> = a.iter().collect();
+    let sb: HashSet<&String> = b.iter().collect();
+    let union = sa.union(&sb).count();
+    if union == 0 {
+        return 0.0;
+    }
+    sa.intersection(&sb).count() as f64 / union as f64
+}
+
+/// Runs every enabled rule over every session. Output is ordered by session,
+/// then message, then rule order.
+pub fn evaluate(
+    rules: &RuleSet,
+    conv: &Conversations,
+    messages: &[Message],
+    text: &[MessageText],
+    m: &Metrics,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (si, s) in conv.sessions.iter().enumerate() {
+        let mut v = session_violations(rules, conv, si, s, messages, text, m);
+        v.sort_by_key(|x| (x.msg, RULES.iter().position(|r| r.0 == x.rule)));
+        out.extend(v);
+    }
+    out
+}
+
+fn session_violations(
+    rules: &RuleSet,
+    conv: &Conversations,
+    si: usize,
+    s: &Session,
+    messages: &[Message],
+    text: &[MessageText],
+    m: &Metrics,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let on = |id| rules.is_enabled(id);
+    let cat = |id| rule_category(id).expect("known rule");
+    let mut push =
+        |rule: &'static str, agent: Option<String>, msg: usize, value: Option<f64>, threshold: Option<f64>| {
+            out.push(Violation {
+                session: si,
+                agent_id: agent,
+                rule,
+                category: cat(rule),
+                msg,
+                value,
+                threshold,
+            });
+        };
+    let turns = &conv.turns[s.turns.clone()];
+    // The agent responsible at a message: the agent of the turn it belongs to.
+    let turn_agent = |i: usize| -> Option<String> {
+        turns
+            .iter()
+            .rev()
+            .find(|t| t.first_msg <= i)
+            .and_then(|t| t.agent_id.clone())
+            .or_else(|| s.first_agent_id.clone())
+    };
+
+    for t in turns {
+        let secs = t.response_ms.map(crate::frame::secs);
+        if t.turn_no == 1 && s.buyer_started && on("slow_first_response") && t.in_service_hours {
+            if let Some(x) = secs.filter(|x| *x > m.first_response_slow_secs) {
+                push(
+                    "slow_first_response",
+                    t.agent_id.clone(),
+                    t.first_msg,
+                    Some(x),
+                    Some(m.first_response_slow_secs),
+                );
+            }
+        }
+        if t.turn_no > 1 && on("slow_reply") && t.in_service_hours {
+            if let Some(x) = secs.filter(|x| *x > m.reply_slow_secs) {
+                push(
+                    "slow_reply",
+                    t.agent_id.clone(),
+                    t.first_msg,
+                    Some(x),
+                    Some(m.reply_slow_secs),
+                );
+            }
+        }
+        if !t.answered() && on("unanswered") {
+            // The turn's buyer messages up to the next agent message (none: it is unanswered).
+            let asks = (t.first_msg..s.msgs.end)
+                .filter(|&i| messages[i].sender == Sender::Buyer)
+                .any(|i| {
+                    let f = text[i].flags;
+                    match messages[i].msg_type {
+                        MsgType::Text => f.is_question || (!f.is_closing && !messages[i].content.trim().is_empty()),
+                        MsgType::Emoji => false,
+                        _ => true,
+                    }
+                });
+            if asks {
+                push("unanswered", t.agent_id.clone(), t.first_msg, None, None);
+            }
+        }
+    }
+
+    if let Some(fq) = &s.first_question {
+        if on("stalled_first_question") && fq.stall_rounds >= m.stall_rounds_min {
+            push(
+                "stalled_first_question",
+                fq.agent_id.clone(),
+                fq.msg,
+                Some(fq.stall_rounds as f64),
+                Some(m.stall_rounds_min as f64),
+            );
+        }
+        if on("unanswered_first_question") && fq.answer.is_none() {
+            push("unanswered_first_question", fq.agent_id.clone(), fq.msg, None, None);
+        }
+    }
+
+    let mut waiting_since: Option<usize> = None;
+    let mut questions: Vec<usize> = Vec::new();
+    let mut last_substantive: Option<usize> = None;
+    let mut apology = false;
+    let mut remedy = false;
+    let mut first_problem: Option<usize> = None;
+    for i in s.msgs.clone() {
+        let msg = &messages[i];
+        let tx = &text[i];
+        match msg.sender {
+            Sender::Buyer => {
+                if on("urged") && hit(tx.hits, "urged") && waiting_since.is_some_and(|w| w < i) {
+                    push("urged", turn_agent(i), i, None, None);
+                }
+                if on("complaint") && hit(tx.hits, "complaint") {
+                    push("complaint", turn_agent(i), i, None, None);
+                }
+                if tx.flags.is_after_sales && first_problem.is_none() {
+                    first_problem = Some(i);
+                }
+                if tx.flags.is_question {
+                    if on("repeat_question") {
+                        // Asked again: an earlier question with no substantive answer since.
+                        let again = questions.iter().rev().find(|&&q| {
+                            last_substantive.is_none_or(|a| a < q)
+                                && jaccard(&text[q].words, &tx.words) >= m.repeat_similarity
+                        });
+                        if let Some(&q) = again {
+                            push(
+                                "repeat_question",
+                                turn_agent(i),
+                                i,
+                                Some(jaccard(&text[q].words, &tx.words)),
+                                Some(m.repeat_similarity),
+                            );
+                        }
+                    }
+                    questions.push(i);
+                }
+                waiting_since.get_or_insert(i);
+            }
+            Sender::Agent => {
+                waiting_since = None;
+                if tx.flags.is_substantive {
+                    last_substantive = Some(i);
+                }
+                if on("pushback") && hit(tx.hits, "pushback") {
+                    push("pushback", msg.agent_id.clone(), i, None, None);
+                }
+                if on("argue") && hit(tx.hits, "argue") {
+                    push("argue", msg.agent_id.clone(), i, None, None);
+                }
+                if on("forbidden_phrase") && hit(tx.hits, "forbidden_phrase") {
+                    push("forbidden_phrase", msg.agent_id.clone(), i, None, None);
+                }
+                apology |= hit(tx.hits, "no_apology");
+                remedy |= hit(tx.hits, "no_solution");
+                if on("missed_follow_up") && hit(tx.hits, "missed_follow_up") {
+                    let limit = msg.ts + (m.follow_up_secs * 1000.0) as i64;
+                    let next = (i + 1..s.msgs.end)
+                        .find(|&j| messages[j].sender == Sender::Agent && text[j].flags.is_substantive);
+                    let late = match next {
+                        None => true,
+                        Some(j) => messages[j].ts > limit,
+                    };
+                    if late {
+                        let value = next.map(|j| crate::frame::secs(messages[j].ts - msg.ts));
+                        push(
+                            "missed_follow_up",
+                            msg.agent_id.clone(),
+                            i,
+                            value,
+                            Some(m.follow_up_secs),
+                        );
+                    }
+                }
+            }
+            Sender::Bot | Sender::System => {}
+        }
+    }
+    if s.is_after_sales && s.n_agent_msgs > 0 {
+        let at = first_problem.unwrap_or(s.msgs.start);
+        let last_agent = messages[s.msgs.clone()]
+            .iter()
+            .rev()
+            .find(|x| x.sender == Sender::Agent)
+            .and_then(|x| x.agent_id.clone());
+        if on("no_apology") && !apology {
+            push("no_apology", last_agent.clone(), at, None, None);
+        }
+        if on("no_solution") && !remedy {
+            push("no_solution", last_agent, at, None, None);
+        }
+    }
+    out
+}

@@ -1,0 +1,331 @@
+//! Facts of conversation (CONTRACT §4): sessions, turns, response times and
+//! the first-question analysis, built from the staged messages in one ordered
+//! pass per (shop, buyer). Staging sorts the messages by (shop, buyer, time,
+//! file order), so every session is a contiguous slice and nothing here
+//! depends on hash or thread order.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::config::{Metrics, ServiceHours};
+use crate::model::{Message, Sender};
+use crate::text::Flags;
+use crate::timeutil::{self, MS_PER_SEC};
+
+/// One session: a contiguous slice of the sorted messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub shop_id: String,
+    pub session_id: String,
+    pub buyer_id: String,
+    pub msgs: Range<usize>,
+    pub first_agent_id: Option<String>,
+    pub started_ts: i64,
+    pub started_local: i64,
+    pub ended_ts: i64,
+    pub ended_local: i64,
+    pub n_buyer_msgs: u32,
+    pub n_agent_msgs: u32,
+    /// The first message from a person (buyer or agent) is the buyer's; bot
+    /// greetings and system notices before it do not change who started.
+    pub buyer_started: bool,
+    pub turns: Range<usize>,
+    pub n_turns: u32,
+    pub n_unanswered_turns: u32,
+    pub first_response_ms: Option<i64>,
+    /// Sum and count of capped response times of answered in-hours turns.
+    pub response_capped_sum_ms: i64,
+    pub response_n: u32,
+    pub first_question: Option<FirstQuestion>,
+    pub is_after_sales: bool,
+    pub is_inquiry: bool,
+}
+
+impl Session {
+    pub fn avg_response_secs(&self) -> Option<f64> {
+        (self.response_n > 0).then(|| self.response_capped_sum_ms as f64 / self.response_n as f64 / 1000.0)
+    }
+    pub fn day(&self) -> i32 {
+        timeutil::local_day(self.started_local)
+    }
+}
+
+/// The session's first question and how it was answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstQuestion {
+    /// Index of the question message.
+    pub msg: usize,
+    /// Index of the first substantive agent answer after it.
+    pub answer: Option<usize>,
+    pub answer_ms: Option<i64>,
+    /// Agent filler messages between the question and the answer (or the session end).
+    pub stall_rounds: u32,
+    /// Agent the question is credited to: the one who answered it, else the turn's agent.
+    pub agent_id: Option<String>,
+}
+
+/// One 轮次: a run of buyer messages up to the agent message that ends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub session: usize,
+    /// 1-based position in the session.
+    pub turn_no: u32,
+    pub first_msg: usize,
+    pub n_buyer_msgs: u32,
+    pub start_ts: i64,
+    pub start_local: i64,
+    /// The agent message that answered, if any.
+    pub answer_msg: Option<usize>,
+    pub response_ms: Option<i64>,
+    pub agent_id: Option<String>,
+    pub in_service_hours: bool,
+}
+
+impl Turn {
+    pub fn answered(&self) -> bool {
+        self.answer_msg.is_some()
+    }
+    pub fn day(&self) -> i32 {
+        timeutil::local_day(self.start_local)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Conversations {
+    pub sessions: Vec<Session>,
+    pub turns: Vec<Turn>,
+    /// Session index of each message.
+    pub session_of: Vec<u32>,
+}
+
+/// Splits each (shop, buyer) stream into sessions and turns.
+pub fn build(messages: &[Message], flags: &[Flags], m: &Metrics, hours: ServiceHours) -> Conversations {
+    // Streams: maximal runs of equal (shop, buyer).
+    let mut streams: Vec<Range<usize>> = Vec::new();
+    let mut s = 0;
+    for i in 1..=messages.len() {
+        if i == messages.len()
+            || messages[i].shop_id != messages[s].shop_id
+            || messages[i].buyer_id != messages[s].buyer_id
+        {
+            if i > s {
+                streams.push(s..i);
+            }
+            s = i;
+        }
+    }
+    let per_stream: Vec<(Vec<Session>, Vec<Turn>)> = streams
+        .into_par_iter()
+        .map(|r| build_stream(messages, flags, r, m, hours))
+        .collect();
+
+    let mut out = Conversations {
+        session_of: vec![0; messages.len()],
+        ..Default::default()
+    };
+    let mut used_ids: HashMap<(String, String), u32> = HashMap::new();
+    for (sessions, turns) in per_stream {
+        let s_off = out.sessions.len();
+        let t_off = out.turns.len();
+        for mut t in turns {
+            t.session += s_off;
+            out.turns.push(t);
+        }
+        for mut sess in sessions {
+            sess.turns = sess.turns.start + t_off..sess.turns.end + t_off;
+            // Ids given in the input may repeat across time; keep them unique.
+            let n = used_ids
+                .entry((sess.shop_id.clone(), sess.session_id.clone()))
+                .or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                sess.session_id = format!("{}~{}", sess.session_id, n);
+            }
+            let idx = out.sessions.len() as u32;
+            for i in sess.msgs.clone() {
+                out.session_of[i] = idx;
+            }
+            out.sessions.push(sess);
+        }
+    }
+    out
+}
+
+/// Where one stream's sessions begin (indexes into `messages`).
+fn split_points(messages: &[Message], r: &Range<usize>, m: &Metrics) -> Vec<usize> {
+    let gap = m.session_gap_minutes as i64 * 60 * MS_PER_SEC;
+    let max_wait = m.max_wait_hours as i64 * 3600 * MS_PER_SEC;
+    let mut starts = vec![r.start];
+    let mut waiting = messages[r.start].sender == Sender::Buyer;
+    for i in r.start + 1..r.end {
+        let (prev, cur) = (&messages[i - 1], &messages[i]);
+        let elapsed = cur.ts - prev.ts;
+        let new = match (&cur.session_id, &prev.session_id) {
+            // A given session id is authoritative.
+            (Some(a), Some(b)) => a != b,
+            (Some(_), None) | (None, Some(_)) => true,
+            (None, None) => elapsed > max_wait || (cur.sender == Sender::Buyer && elapsed > gap && !waiting),
+        };
+        if new {
+            starts.push(i);
+            waiting = false;
+        }
+        match cur.sender {
+            Sender::Buyer => waiting = true,
+            Sender::Agent => waiting = false,
+            Sender::Bot | Sender::System => {}
+        }
+    }
+    starts
+}
+
+fn build_stream(
+    messages: &[Message],
+    flags: &[Flags],
+    r: Range<usize>,
+    m: &Metrics,
+    hours: ServiceHours,
+) -> (Vec<Session>, Vec<Turn>) {
+    let starts = split_points(messages, &r, m);
+    let cap = m.response_cap_secs as i64 * MS_PER_SEC;
+    let mut sessions = Vec::with_capacity(starts.len());
+    let mut turns: Vec<Turn> = Vec::new();
+    for (k, &a) in starts.iter().enumerate() {
+        let b = starts.get(k + 1).copied().unwrap_or(r.end);
+        let msgs = &messages[a..b];
+        let first = &msgs[0];
+        let last = &msgs[msgs.len() - 1];
+        let session_idx = sessions.len();
+        let session_id = first
+            .session_id
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}", first.buyer_id, timeutil::fmt_compact(first.local)));
+
+        // Turns.
+        let t0 = turns.len();
+        let mut open: Option<Turn> = None;
+        let mut last_agent: Option<&str> = None;
+        let mut routed: Option<&str> = None;
+        for (i, msg) in messages.iter().enumerate().take(b).skip(a) {
+            match msg.sender {
+                Sender::Buyer => {
+                    if let Some(t) = open.as_mut() {
+                        t.n_buyer_msgs += 1;
+                    } else {
+                        routed = None;
+                        open = Some(Turn {
+                            session: session_idx,
+                            turn_no: (turns.len() - t0) as u32 + 1,
+                            first_msg: i,
+                            n_buyer_msgs: 1,
+                            start_ts: msg.ts,
+                            start_local: msg.local,
+                            answer_msg: None,
+                            response_ms: None,
+                            agent_id: None,
+                            in_service_hours: hours.contains(timeutil::sec_of_day(msg.local)),
+                        });
+                    }
+                    if let Some(ag) = msg.agent_id.as_deref() {
+                        routed = Some(ag);
+                    }
+                }
+                Sender::Agent => {
+                    if let Some(mut t) = open.take() {
+                        t.answer_msg = Some(i);
+                        t.response_ms = Some(msg.ts - t.start_ts);
+                        t.agent_id = msg.agent_id.clone();
+                        turns.push(t);
+                    }
+                    last_agent = msg.agent_id.as_deref();
+                }
+                Sender::Bot | Sender::System => {}
+            }
+        }
+        if let Some(mut t) = open.take() {
+            t.agent_id = routed.or(last_agent).map(str::to_owned);
+            turns.push(t);
+        }
+        let sess_turns = &turns[t0..];
+        let n_unanswered = sess_turns.iter().filter(|t| !t.answered()).count() as u32;
+        let (mut sum, mut n) = (0i64, 0u32);
+        for t in sess_turns.iter().filter(|t| t.in_service_hours) {
+            if let Some(rt) = t.response_ms {
+                sum += rt.min(cap);
+                n += 1;
+            }
+        }
+        let buyer_started = msgs
+            .iter()
+            .find(|x| matches!(x.sender, Sender::Buyer | Sender::Agent))
+            .is_some_and(|x| x.sender == Sender::Buyer);
+        let first_response_ms = if buyer_started {
+            sess_turns.first().and_then(|t| t.response_ms)
+        } else {
+            None
+        };
+        let n_buyer_msgs = msgs.iter().filter(|x| x.sender == Sender::Buyer).count() as u32;
+        let n_agent_msgs = msgs.iter().filter(|x| x.sender == Sender::Agent).count() as u32;
+        let is_after_sales = (a..b).any(|i| messages[i].sender == Sender::Buyer && flags[i].is_after_sales);
+        let first_question = first_question(messages, flags, a..b, sess_turns);
+        sessions.push(Session {
+            shop_id: first.shop_id.clone(),
+            session_id,
+            buyer_id: first.buyer_id.clone(),
+            msgs: a..b,
+            first_agent_id: msgs
+                .iter()
+                .find(|x| x.sender == Sender::Agent)
+                .and_then(|x| x.agent_id.clone()),
+            started_ts: first.ts,
+            started_local: first.local,
+            ended_ts: last.ts,
+            ended_local: last.local,
+            n_buyer_msgs,
+            n_agent_msgs,
+            buyer_started,
+            turns: t0..turns.len(),
+            n_turns: sess_turns.len() as u32,
+            n_unanswered_turns: n_unanswered,
+            first_response_ms,
+            response_capped_sum_ms: sum,
+            response_n: n,
+            first_question,
+            is_after_sales,
+            is_inquiry: buyer_started && n_agent_msgs > 0 && !is_after_sales,
+        });
+    }
+    (sessions, turns)
+}
+
+fn first_question(messages: &[Message], flags: &[Flags], r: Range<usize>, turns: &[Turn]) -> Option<FirstQuestion> {
+    let q = r
+        .clone()
+        .find(|&i| messages[i].sender == Sender::Buyer && flags[i].is_question)?;
+    let mut stall = 0u32;
+    let mut answer = None;
+    for i in q + 1..r.end {
+        if messages[i].sender != Sender::Agent {
+            continue;
+        }
+        if flags[i].is_substantive {
+            answer = Some(i);
+            break;
+        }
+        stall += 1;
+    }
+    let turn_agent = turns
+        .iter()
+        .rev()
+        .find(|t| t.first_msg <= q)
+        .and_then(|t| t.agent_id.clone());
+    Some(FirstQuestion {
+        msg: q,
+        answer,
+        answer_ms: answer.map(|i| messages[i].ts - messages[q].ts),
+        stall_rounds: stall,
+        agent_id: answer.and_then(|i| messages[i].agent_id.clone()).or(turn_agent),
+    })
+}

@@ -1,0 +1,370 @@
+//! The text layer: jieba segmentation with the shop's dictionary, phrase
+//! lexicons matched on token boundaries (so 不好 never matches 好的), the
+//! per-message flags the definitions rely on, and PII masking.
+//!
+//! One [`TextEngine`] is built per run (loading jieba takes ~200 ms) and shared
+//! read-only across rayon threads.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use jieba_rs::Jieba;
+use regex::Regex;
+
+use crate::config::TextConfig;
+use crate::error::{KefuError, Result};
+use crate::model::{MsgType, Sender};
+
+/// A list of words and phrases from a lexicon file.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    pub words: Vec<String>,
+    set: HashSet<String>,
+}
+
+impl Lexicon {
+    pub fn from_words<I: IntoIterator<Item = S>, S: Into<String>>(words: I) -> Self {
+        let mut l = Lexicon::default();
+        for w in words {
+            let w: String = w.into();
+            if l.set.insert(w.clone()) {
+                l.words.push(w);
+            }
+        }
+        l
+    }
+
+    /// One entry a line; blank lines and `#` comments are skipped.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| KefuError::io(path, e))?;
+        Ok(Self::from_words(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim())
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
+        ))
+    }
+
+    pub fn contains(&self, token: &str) -> bool {
+        self.set.contains(token)
+    }
+}
+
+/// Finds lexicon phrases in a text, counting a hit only when the phrase starts
+/// and ends on token boundaries.
+#[derive(Debug, Clone)]
+pub struct PhraseMatcher {
+    ac: Option<AhoCorasick>,
+    lex: Lexicon,
+}
+
+impl PhraseMatcher {
+    pub fn new(lex: Lexicon) -> Self {
+        let ac = (!lex.words.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&lex.words)
+                .expect("lexicon automaton")
+        });
+        PhraseMatcher { ac, lex }
+    }
+
+    /// The phrases found in `text` whose ends fall on `boundaries` (byte offsets
+    /// where tokens start or end).
+    pub fn find<'a>(&'a self, text: &str, boundaries: &[usize]) -> Vec<&'a str> {
+        let Some(ac) = &self.ac else { return Vec::new() };
+        let mut hits = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            if boundaries.binary_search(&m.start()).is_ok() && boundaries.binary_search(&m.end()).is_ok() {
+                let w = self.lex.words[m.pattern().as_usize()].as_str();
+                if !hits.contains(&w) {
+                    hits.push(w);
+                }
+            }
+        }
+        hits
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lex
+    }
+}
+
+/// Tokens of one message with their byte boundaries.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens<'a> {
+    pub text: &'a str,
+    pub tokens: Vec<&'a str>,
+    pub boundaries: Vec<usize>,
+}
+
+impl Tokens<'_> {
+    /// Tokens that carry meaning: not whitespace, punctuation or emoji.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().copied().filter(|t| is_word(t))
+    }
+}
+
+/// A token is a word when it has a letter, digit or ideograph.
+pub fn is_word(t: &str) -> bool {
+    t.chars().any(|c| c.is_alphanumeric())
+}
+
+/// Per-message flags used by sessions, conversion and rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// Buyer asks something (CONTRACT §4 "Question").
+    pub is_question: bool,
+    /// Buyer only greets (在吗, 你好).
+    pub is_greeting: bool,
+    /// Buyer only closes (好的, 谢谢, 拜拜): needs no answer.
+    pub is_closing: bool,
+    /// Buyer talks about an order already placed (refund, logistics, damage …).
+    pub is_after_sales: bool,
+    /// Agent sends only filler (好的亲, 稍等, 嗯我看一下).
+    pub is_filler: bool,
+    /// Agent sends a real answer: non-filler text, an image, an item or order card, a voice message.
+    pub is_substantive: bool,
+}
+
+/// Interrogative morphemes that make any token starting with them a question word.
+const INTERROGATIVE_PREFIXES: &[&str] = &[
+    "哪",
+    "几",
+    "多少",
+    "怎么",
+    "怎样",
+    "什么",
+    "啥",
+    "为啥",
+    "咋",
+    "为什么",
+    "是否",
+];
+const NOT_INTERROGATIVE: &[&str] = &["几乎", "什么的", "怎么着", "哪怕"];
+
+/// Reads a jieba user dictionary (`word [freq] [tag]` a line); unlike jieba's
+/// own loader it allows `#` comments and names the bad line.
+fn load_user_dict(jieba: &mut Jieba, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path).map_err(|e| KefuError::io(path, e))?;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let mut parts = line.split_whitespace();
+        let Some(word) = parts.next() else { continue };
+        let freq = match parts.next() {
+            None => None,
+            Some(f) => Some(f.parse::<usize>().map_err(|_| {
+                KefuError::input(path, format!("line {}: frequency {f:?} is not a whole number", i + 1))
+            })?),
+        };
+        jieba.add_word(word, freq, parts.next());
+    }
+    Ok(())
+}
+
+pub struct TextEngine {
+    jieba: Jieba,
+    hmm: bool,
+    question: Lexicon,
+    greeting: Lexicon,
+    filler: Lexicon,
+    particles: Lexicon,
+    closing: Lexicon,
+    after_sales: PhraseMatcher,
+}
+
+impl TextEngine {
+    /// Builds jieba with its bundled dictionary, the user dictionary and every
+    /// lexicon phrase as a word (so 我看一下 or 七天无理由 come out whole).
+    pub fn load(cfg: &TextConfig) -> Result<Self> {
+        let mut jieba = Jieba::new();
+        load_user_dict(&mut jieba, &cfg.user_dict)?;
+        let question = Lexicon::load(&cfg.question)?;
+        let greeting = Lexicon::load(&cfg.greeting)?;
+        let filler = Lexicon::load(&cfg.filler)?;
+        let particles = Lexicon::load(&cfg.particles)?;
+        let closing = Lexicon::load(&cfg.closing)?;
+        let after_sales = Lexicon::load(&cfg.after_sales)?;
+        Ok(Self::from_parts(
+            jieba,
+            cfg.hmm,
+            question,
+            greeting,
+            filler,
+            particles,
+            closing,
+            after_sales,
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn from_parts(
+        mut jieba: Jieba,
+        hmm: bool,
+        question: Lexicon,
+        greeting: Lexicon,
+        filler: Lexicon,
+        particles: Lexicon,
+        closing: Lexicon,
+        after_sales: Lexicon,
+    ) -> Self {
+        for lex in [&greeting, &filler, &closing] {
+            for w in &lex.words {
+                if w.chars().count() > 1 {
+                    jieba.add_word(w, None, None);
+                }
+            }
+        }
+        TextEngine {
+            jieba,
+            hmm,
+            question,
+            greeting,
+            filler,
+            particles,
+            closing,
+            after_sales: PhraseMatcher::new(after_sales),
+        }
+    }
+
+    /// Adds phrases as single words to the segmenter (rule lexicons do this so
+    /// 看您自己 or 不是我们的问题 match on token boundaries).
+    pub fn add_words(&mut self, lex: &Lexicon) {
+        for w in &lex.words {
+            if w.chars().count() > 1 && !w.contains(char::is_whitespace) {
+                self.jieba.add_word(w, None, None);
+            }
+        }
+    }
+
+    pub fn tokenize<'a>(&self, text: &'a str) -> Tokens<'a> {
+        let cut = self.jieba.cut(text, self.hmm);
+        let mut boundaries = Vec::with_capacity(cut.len() + 1);
+        boundaries.push(0);
+        let tokens = cut
+            .into_iter()
+            .map(|t| {
+                boundaries.push(t.byte_start + t.word.len());
+                t.word
+            })
+            .collect();
+        Tokens {
+            text,
+            tokens,
+            boundaries,
+        }
+    }
+
+    fn is_interrogative(&self, t: &str) -> bool {
+        self.question.contains(t)
+            || (INTERROGATIVE_PREFIXES.iter().any(|p| t.starts_with(p)) && !NOT_INTERROGATIVE.contains(&t))
+    }
+
+    /// Flags of one message from its tokens.
+    pub fn flags(&self, sender: Sender, msg_type: MsgType, tk: &Tokens) -> Flags {
+        let mut f = Flags::default();
+        match sender {
+            Sender::Buyer => {
+                if msg_type != MsgType::Text {
+                    return f;
+                }
+                let content: Vec<&str> = tk.words().filter(|t| !self.particles.contains(t)).collect();
+                let after_greeting: Vec<&str> =
+                    content.iter().copied().filter(|t| !self.greeting.contains(t)).collect();
+                f.is_greeting = !content.is_empty() && after_greeting.is_empty();
+                f.is_closing = !content.is_empty() && content.iter().all(|t| self.closing.contains(t));
+                let has_mark = tk.text.contains('?') || tk.text.contains('？');
+                // Question particles (吗/呢/么) are also in the particle list, so test all words.
+                let asks = tk
+                    .words()
+                    .filter(|t| !self.greeting.contains(t))
+                    .any(|t| self.is_interrogative(t));
+                f.is_question = !after_greeting.is_empty() && !f.is_closing && (has_mark || asks);
+                f.is_after_sales = !self.after_sales.find(tk.text, &tk.boundaries).is_empty();
+            }
+            Sender::Agent => match msg_type {
+                MsgType::Image | MsgType::ItemCard | MsgType::OrderCard | MsgType::Voice => f.is_substantive = true,
+                MsgType::Emoji | MsgType::System => f.is_filler = true,
+                MsgType::Text => {
+                    f.is_filler = tk
+                        .words()
+                        .all(|t| self.filler.contains(t) || self.particles.contains(t));
+                    f.is_substantive = !f.is_filler;
+                }
+            },
+            Sender::Bot | Sender::System => {}
+        }
+        f
+    }
+
+    /// Meaningful tokens for similarity and hot words: no punctuation, particles or greetings.
+    pub fn content_words<'a>(&self, tk: &Tokens<'a>) -> Vec<&'a str> {
+        tk.tokens
+            .iter()
+            .copied()
+            .filter(|t| is_word(t) && !self.particles.contains(t) && !self.greeting.contains(t))
+            .collect()
+    }
+}
+
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("email regex"));
+static STREET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[\p{Han}A-Za-z0-9--[省市区县镇]]{1,12}?(?:路|街|大道|道|巷|弄|胡同|村|小区|花园|大厦))(?:[0-9一二三四五六七八九十百零-]+(?:号|栋|幢|单元|楼|室|层|号楼)?)*")
+        .expect("street regex")
+});
+
+/// Masks personal data before anything is written: mobile numbers keep their
+/// first digit (`1**********`), ID-card numbers and e-mail addresses are masked
+/// whole, and the street part of an address after 省/市/区/县 becomes `***`.
+pub fn mask_pii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || (i - start == 17 && matches!(chars[i], 'X' | 'x'))) {
+                i += 1;
+            }
+            let run: String = chars[start..i].iter().collect();
+            let n = i - start;
+            if n == 11 && run.starts_with('1') && matches!(chars[start + 1], '3'..='9') {
+                out.push('1');
+                out.push_str(&"*".repeat(10));
+            } else if n == 18 || n == 15 {
+                out.push_str(&"*".repeat(n));
+            } else {
+                out.push_str(&run);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    let out = EMAIL.replace_all(&out, "***@***").into_owned();
+    if out.contains(['省', '市', '区', '县']) {
+        STREET.replace_all(&out, "***").into_owned()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_pii() {
+        assert_eq!(mask_pii("电话13812345678谢谢"), "电话1**********谢谢");
+        assert_eq!(mask_pii("身份证11010519491231002X"), "身份证******************");
+        assert_eq!(mask_pii("邮箱 abc.d@qq.com"), "邮箱 ***@***");
+        assert_eq!(mask_pii("订单123456 共2件"), "订单123456 共2件");
+        assert_eq!(
+            mask_pii("寄到浙江省杭州市西湖区文三路478号"),
+            "寄到浙江省杭州市西湖区***"
+        );
+    }
+}
