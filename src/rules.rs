@@ -304,7 +304,8 @@ fn session_violations(
             }
             Sender::Agent => {
                 waiting_since = None;
-                if tx.flags.is_substantive {
+                // Handing the choice back is no answer to the question asked.
+                if tx.flags.is_substantive && !hit(tx.hits, "pushback") {
                     last_substantive = Some(i);
                 }
                 if on("pushback") && hit(tx.hits, "pushback") {

@@ -168,6 +168,8 @@ pub struct TextEngine {
     jieba: Jieba,
     hmm: bool,
     question: Lexicon,
+    /// Multi-token interrogatives (能不能 may come out as 能|不能).
+    question_phrases: PhraseMatcher,
     greeting: Lexicon,
     filler: Lexicon,
     particles: Lexicon,
@@ -220,6 +222,9 @@ impl TextEngine {
         TextEngine {
             jieba,
             hmm,
+            question_phrases: PhraseMatcher::new(Lexicon::from_words(
+                question.words.iter().filter(|w| w.chars().count() > 1).cloned(),
+            )),
             question,
             greeting,
             filler,
@@ -281,6 +286,7 @@ impl TextEngine {
                     .words()
                     .filter(|t| !self.greeting.contains(t))
                     .any(|t| self.is_interrogative(t));
+                let asks = asks || !self.question_phrases.find(tk.text, &tk.boundaries).is_empty();
                 f.is_question = !after_greeting.is_empty() && !f.is_closing && (has_mark || asks);
                 f.is_after_sales = !self.after_sales.find(tk.text, &tk.boundaries).is_empty();
             }

@@ -53,13 +53,22 @@ pub fn read_csv(path: &Path, bytes: &[u8], schema: &TableSchema) -> Result<(Vec<
         .map(|h| h.trim().to_owned())
         .collect();
     let map = column_map(path, &header, schema)?;
+    // Line numbers from byte offsets: a quoted field may span lines.
+    let newlines: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    // With CRLF the reader stops at `\r`, so a record may start on the `\n` before it: count that one too.
+    let line_at = |byte: u64| newlines.partition_point(|&n| (n as u64) <= byte) as u64 + 1;
     let mut rows = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                let line = rec.position().map(|p| line_at(p.byte())).unwrap_or(0);
                 let raw = rec.iter().collect::<Vec<_>>().join(",");
                 if rec.len() != header.len() {
                     rows.push(RawRow::bad(
@@ -73,7 +82,7 @@ pub fn read_csv(path: &Path, bytes: &[u8], schema: &TableSchema) -> Result<(Vec<
                 rows.push(RawRow::ok(line, fields, raw));
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| line_at(p.byte())).unwrap_or(0);
                 rows.push(RawRow::bad(line, format!("unreadable CSV record: {e}"), String::new()));
             }
         }

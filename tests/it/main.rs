@@ -1,1 +1,10 @@
-fn main() {}
+//! One integration-test binary (as ripgrep and delta-rs do): tiny fixtures
+//! written out in each test, numbers worked out by hand in the comments.
+
+mod cli;
+mod conversion;
+mod helpers;
+mod ingest;
+mod rules;
+mod sessions;
+mod text;

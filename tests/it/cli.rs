@@ -1,0 +1,237 @@
+//! The binary: exit codes, atomic output, determinism across thread counts,
+//! `tokenize` and `generate`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+use crate::helpers::*;
+
+fn parquet_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for t in std::fs::read_dir(dir).unwrap() {
+        let t = t.unwrap().path();
+        if t.is_dir() {
+            for f in std::fs::read_dir(&t).unwrap() {
+                let f = f.unwrap().path();
+                out.push((
+                    f.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&f).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn default_job_runs_on_samples() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = kefu().args(["run", "--out"]).arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("messages") && stdout.contains("rejected"), "{stdout}");
+    for t in [
+        "sessions",
+        "turns",
+        "messages",
+        "violations",
+        "order_attribution",
+        "agent_daily",
+        "agent_weekly",
+        "rejects",
+    ] {
+        assert!(out.join(t).join("part-0.parquet").is_file(), "{t}");
+    }
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let msgs = &m["tables"]["messages"];
+    let n = |k: &str| msgs[k].as_u64().unwrap();
+    assert_eq!(
+        n("rows_read"),
+        n("rows_used") + n("rows_rejected") + n("rows_deduplicated")
+    );
+    // data_samples holds two bad rows and one exact duplicate on purpose.
+    assert_eq!((n("rows_rejected"), n("rows_deduplicated")), (2, 1));
+    let encodings: Vec<&str> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["encoding"].as_str().unwrap())
+        .collect();
+    assert!(encodings.contains(&"gb18030"));
+    assert!(m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["format"] == "transcript"));
+}
+
+#[test]
+fn outputs_identical_whatever_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for (dir, threads) in [(&a, "1"), (&b, "2")] {
+        let o = kefu()
+            .args(["run", "--threads", threads, "--out"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (fa, fb) = (parquet_files(&a), parquet_files(&b));
+    assert_eq!(fa.len(), 8);
+    for ((na, ba), (nb, bb)) in fa.iter().zip(&fb) {
+        assert_eq!(na, nb);
+        assert!(ba == bb, "{na} differs between --threads 1 and 2");
+    }
+}
+
+#[test]
+fn usage_and_config_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "[metrics]\nsession_gap_minute = 30\n").unwrap();
+    let o = kefu().args(["run", "--config"]).arg(&bad).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("session_gap_minute"));
+
+    std::fs::write(&bad, "[metrics]\nservice_hours = \"23:00-08:00\"\n").unwrap();
+    let o = kefu().args(["run", "--config"]).arg(&bad).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("service_hours"));
+
+    std::fs::write(&bad, "[rules.no_such_rule]\nenabled = false\n").unwrap();
+    let o = kefu().args(["run", "--config"]).arg(&bad).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = kefu()
+        .args(["run", "--messages", "/nonexistent/kefu"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = kefu().args(["run", "--no-such-flag"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn failed_run_leaves_previous_output_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert!(kefu()
+        .args(["run", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let before = parquet_files(&out);
+    let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+    let broken = tmp.path().join("broken.csv");
+    std::fs::write(&broken, "shop_id,buyer_id\nA,b\n").unwrap();
+    let o = kefu()
+        .args(["run", "--messages"])
+        .arg(&broken)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("broken.csv"));
+    assert_eq!(parquet_files(&out), before);
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
+    // Nothing half-written is left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("kefu-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn refuses_to_replace_a_folder_that_is_not_kefu_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("thesis.docx"), "precious").unwrap();
+    let o = kefu().args(["run", "--out"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(tmp.path().join("thesis.docx").is_file());
+}
+
+#[test]
+fn tokenize_reads_stdin() {
+    let mut child = kefu()
+        .arg("tokenize")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("亲，支持七天无理由吗\n运费险有吗\n".as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].split(' ').any(|t| t == "七天无理由"), "{}", lines[0]);
+    assert!(lines[1].starts_with("运费险 "), "{}", lines[1]);
+}
+
+#[test]
+fn generate_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for d in [&a, &b] {
+        let o = kefu()
+            .args([
+                "generate",
+                "--seed",
+                "42",
+                "--shops",
+                "2",
+                "--agents",
+                "4",
+                "--days",
+                "3",
+                "--sessions-per-day",
+                "10",
+                "--out",
+            ])
+            .arg(d)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for f in ["messages/messages.csv", "orders/orders.csv", "agents.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // And the pipeline reads it without rejects.
+    let out = tmp.path().join("out");
+    let o = kefu()
+        .args(["run", "--messages"])
+        .arg(a.join("messages"))
+        .arg("--orders")
+        .arg(a.join("orders"))
+        .arg("--agents")
+        .arg(a.join("agents.csv"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["tables"]["messages"]["rows_rejected"], 0);
+    assert_eq!(
+        m["tables"]["messages"]["rows_read"],
+        m["tables"]["messages"]["rows_used"]
+    );
+}

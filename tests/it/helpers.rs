@@ -1,0 +1,124 @@
+//! Fixture helpers: a temp folder with messages/orders files and settings
+//! that point at the repository's own lexicons.
+
+use std::path::{Path, PathBuf};
+
+use kefu::config::{PipelineConfig, Settings};
+use kefu::pipeline::{self, Analysis};
+use polars::prelude::*;
+
+pub const HEADER: &str = "shop_id,buyer_id,agent_id,sender,sent_at,content,msg_type\n";
+pub const ORDER_HEADER: &str = "order_id,shop_id,buyer_id,created_at,paid_at,amount,status\n";
+pub const SHOP: &str = "测试店";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("messages")).unwrap();
+        std::fs::create_dir_all(dir.path().join("orders")).unwrap();
+        Fixture { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Messages of one buyer in `SHOP`: each row is (time, who, content) where
+    /// `who` is `buyer`, `bot`, `system` or an agent name (`小美` → `测试店:小美`).
+    /// A time without a date is on `date`.
+    pub fn chat(&self, name: &str, buyer: &str, date: &str, rows: &[(&str, &str, &str)]) {
+        let mut s = String::from(HEADER);
+        s.push_str(&chat_rows(buyer, date, rows));
+        self.write(&format!("messages/{name}.csv"), s);
+    }
+
+    pub fn orders(&self, rows: &[(&str, &str, &str, &str, &str)]) {
+        let mut s = String::from(ORDER_HEADER);
+        for (id, buyer, created, paid, amount) in rows {
+            s.push_str(&format!("{id},{SHOP},{buyer},{created},{paid},{amount},\n"));
+        }
+        self.write("orders/orders.csv", s);
+    }
+
+    pub fn config(&self) -> PipelineConfig {
+        let mut cfg = PipelineConfig::default();
+        cfg.input.messages = vec![self.path().join("messages")];
+        cfg.input.orders = vec![self.path().join("orders")];
+        cfg.output.dir = self.path().join("out");
+        cfg.resolve_paths(&repo().join("pipelines"));
+        cfg
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.config().validate(None).expect("valid settings")
+    }
+
+    pub fn analyse(&self) -> Analysis {
+        pipeline::analyse(&self.settings()).expect("analysis")
+    }
+}
+
+pub fn chat_rows(buyer: &str, date: &str, rows: &[(&str, &str, &str)]) -> String {
+    let mut s = String::new();
+    for (time, who, content) in rows {
+        let t = if time.contains(' ') {
+            time.to_string()
+        } else {
+            format!("{date} {time}")
+        };
+        let (agent, sender) = match *who {
+            "buyer" | "bot" | "system" => (String::new(), *who),
+            a => (format!("{SHOP}:{a}"), "agent"),
+        };
+        s.push_str(&format!("{SHOP},{buyer},{agent},{sender},{t},{content},text\n"));
+    }
+    s
+}
+
+fn cell(df: &DataFrame, c: &str, i: usize) -> String {
+    let v = df.column(c).unwrap().get(i).unwrap();
+    match v {
+        AnyValue::Float64(f) => format!("{f:?}"),
+        _ => v.get_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
+    }
+}
+
+/// The first row matching `filter`, as column name → value (floats in full precision).
+pub fn row(df: &DataFrame, filter: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    let n = df.height();
+    'rows: for i in 0..n {
+        for (c, v) in filter {
+            if cell(df, c, i) != *v {
+                continue 'rows;
+            }
+        }
+        return df
+            .get_column_names()
+            .iter()
+            .map(|c| (c.to_string(), cell(df, c, i)))
+            .collect();
+    }
+    panic!("no row matching {filter:?} in\n{df}");
+}
+
+pub fn kefu() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"));
+    c.current_dir(repo());
+    c.stdin(std::process::Stdio::null());
+    c
+}

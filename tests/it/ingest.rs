@@ -1,0 +1,222 @@
+//! Readers and staging: encodings, CSV quoting, JSONL, Parquet, 千牛 transcripts,
+//! rejects with file/line/reason, and the row reconciliation in the manifest.
+
+use crate::helpers::*;
+use kefu::model::{MsgType, Sender};
+
+#[test]
+fn rejects_duplicates_and_reconciliation() {
+    let f = Fixture::new();
+    let csv = format!(
+        "{HEADER}\
+{SHOP},b1,,buyer,2026-11-16 10:00:00,你好,text
+{SHOP},b1,,buyer,2026-11-16 10:00:00,你好,text
+{SHOP},b1,,buyer,2026-13-16 10:00:00,坏时间,text
+{SHOP},,,buyer,2026-11-16 10:00:00,没有买家,text
+{SHOP},b1,,customer,2026-11-16 10:00:01,不认识的发送方,text
+{SHOP},b1,,agent,2026-11-16 10:00:05,没有客服号,text
+{SHOP},b1,{SHOP}:小美,agent,2026-11-16 10:00:09,\"有的亲, 第一行
+第二行\",text
+{SHOP},b1
+"
+    );
+    let p = f.write("messages/m.csv", csv.replace('\n', "\r\n"));
+    f.write(
+        "orders/o.csv",
+        format!(
+            "{ORDER_HEADER}O1,{SHOP},b1,2026-11-16 11:00:00,,abc,\nO2,{SHOP},b1,2026-11-16 11:00:00,,10.5,\nO2,{SHOP},b1,2026-11-16 11:00:00,,10.5,\nO2,{SHOP},b1,2026-11-16 11:00:00,,12,\n"
+        ),
+    );
+    let a = f.analyse();
+    let file = p.display().to_string();
+    let rej: Vec<(u64, &str)> = a
+        .staged
+        .rejects
+        .iter()
+        .filter(|r| r.file == file)
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(rej.len(), 5, "{rej:?}");
+    assert_eq!(rej[0].0, 4, "{rej:?}");
+    assert!(rej[0].1.contains("sent_at"), "{}", rej[0].1);
+    assert_eq!(rej[1], (5, "missing buyer_id"));
+    assert!(rej[2].1.contains("unknown sender"));
+    assert_eq!(rej[3], (7, "missing agent_id on an agent message"));
+    assert_eq!(rej[4].0, 10);
+    assert!(rej[4].1.contains("expected 7 fields, found 2"));
+    // The quoted field keeps its comma and newline.
+    assert!(a
+        .staged
+        .messages
+        .iter()
+        .any(|m| m.content == "有的亲, 第一行\r\n第二行" || m.content == "有的亲, 第一行\n第二行"));
+
+    let mf = a.staged.files.iter().find(|x| x.path == file).unwrap();
+    assert_eq!(
+        (mf.rows_read, mf.rows_used, mf.rows_rejected, mf.rows_deduplicated),
+        (8, 2, 5, 1)
+    );
+    let of = a.staged.files.iter().find(|x| x.table == "orders").unwrap();
+    // O1 bad amount, O2 once, an exact repeat, and a conflicting repeat.
+    assert_eq!(
+        (of.rows_read, of.rows_used, of.rows_rejected, of.rows_deduplicated),
+        (4, 1, 2, 1)
+    );
+    for x in &a.staged.files {
+        assert_eq!(
+            x.rows_read,
+            x.rows_used + x.rows_rejected + x.rows_deduplicated,
+            "{x:?}"
+        );
+    }
+}
+
+#[test]
+fn gbk_and_bom_files_read_like_utf8() {
+    let rows = chat_rows(
+        "买家甲",
+        "2026-11-16",
+        &[
+            ("10:00:00", "buyer", "这款有货吗？"),
+            ("10:00:10", "小美", "有现货的亲"),
+        ],
+    );
+    let text = format!("{HEADER}{rows}");
+    let utf8 = Fixture::new();
+    utf8.write("messages/m.csv", &text);
+    let gbk = Fixture::new();
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    gbk.write("messages/m.csv", &bytes);
+    let bom = Fixture::new();
+    bom.write("messages/m.csv", [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat());
+    let a = utf8.analyse();
+    for (f, enc) in [(gbk, "gb18030"), (bom, "utf-8-bom")] {
+        let b = f.analyse();
+        assert_eq!(b.staged.files[0].encoding, enc);
+        let strip = |m: &kefu::model::Message| (m.buyer_id.clone(), m.content.clone(), m.ts, m.agent_id.clone());
+        assert_eq!(
+            a.staged.messages.iter().map(strip).collect::<Vec<_>>(),
+            b.staged.messages.iter().map(strip).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn jsonl_with_rfc3339_offsets() {
+    let f = Fixture::new();
+    f.write(
+        "messages/m.jsonl",
+        format!(
+            "{{\"shop_id\":\"{SHOP}\",\"buyer_id\":\"b1\",\"sender\":\"buyer\",\"sent_at\":\"2026-11-16T02:00:00Z\",\"content\":\"有货吗\"}}\n\
+             \n\
+             {{\"shop_id\":\"{SHOP}\",\"buyer_id\":\"b1\",\"agent_id\":\"{SHOP}:小美\",\"sender\":\"agent\",\"sent_at\":\"2026-11-16T10:00:30+08:00\",\"content\":\"有的\"}}\n\
+             not json\n"
+        ),
+    );
+    let a = f.analyse();
+    assert_eq!(a.staged.messages.len(), 2);
+    assert_eq!(a.conv.sessions[0].first_response_ms, Some(30_000));
+    assert_eq!(a.staged.rejects.len(), 1);
+    assert_eq!(a.staged.rejects[0].line, 4);
+}
+
+#[test]
+fn parquet_input() {
+    use polars::prelude::*;
+    let f = Fixture::new();
+    let mut df = df!(
+        "shop_id" => [SHOP, SHOP],
+        "buyer_id" => ["b1", "b1"],
+        "agent_id" => [None, Some("测试店:小美")],
+        "sender" => ["buyer", "agent"],
+        "sent_at" => ["2026-11-16 10:00:00", "2026-11-16 10:00:12"],
+        "content" => ["有货吗", "有的亲"],
+    )
+    .unwrap();
+    let p = f.path().join("messages/m.parquet");
+    kefu::sink::write_parquet(&p, &mut df).unwrap();
+    let a = f.analyse();
+    assert_eq!(a.staged.messages.len(), 2);
+    assert_eq!(a.conv.sessions[0].first_response_ms, Some(12_000));
+}
+
+#[test]
+fn qianniu_transcripts_in_every_header_style() {
+    let f = Fixture::new();
+    let txt = "================================================================\n\
+消息对象:小鱼儿\n\
+================================================================\n\
+\n\
+小鱼儿 2026-11-16 10:00:00\n\
+在吗\n\
+\n\
+悦然旗舰店:小美 2026-11-16 10:00:01\n\
+[自动回复]您好，欢迎光临\n\
+\n\
+2026-11-16 10:00:20 小鱼儿\n\
+这个有现货吗\n\
+还有白色吗\n\
+小鱼儿(2026-11-16 10:00:30):\n\
+[图片]\n\
+悦然旗舰店:小美(2026-11-16 10:01:00):\n\
+有的亲\n\
+\n\
+悦然旗舰店:小美 2026-11-16 10:01:05\n\
+https://item.taobao.com/item.htm?id=123\n";
+    f.write("messages/export.txt", txt.replace('\n', "\r\n"));
+    let a = f.analyse();
+    let m = &a.staged.messages;
+    assert_eq!(m.len(), 6);
+    assert!(m.iter().all(|x| x.shop_id == "悦然旗舰店" && x.buyer_id == "小鱼儿"));
+    assert_eq!((m[1].sender, m[1].content.as_str()), (Sender::Bot, "您好，欢迎光临"));
+    assert_eq!(m[2].content, "这个有现货吗\n还有白色吗");
+    assert_eq!((m[3].sender, m[3].msg_type), (Sender::Buyer, MsgType::Image));
+    assert_eq!(
+        (m[4].sender, m[4].agent_id.as_deref()),
+        (Sender::Agent, Some("悦然旗舰店:小美"))
+    );
+    assert_eq!(m[5].msg_type, MsgType::ItemCard);
+    // Bot greeting does not answer: the turn runs from 10:00:00 to 10:01:00.
+    assert_eq!(a.conv.sessions[0].first_response_ms, Some(60_000));
+}
+
+#[test]
+fn transcript_shop_from_flag_when_nicks_have_none() {
+    let f = Fixture::new();
+    f.write("messages/小店导出.txt", "买家A 2026-11-16 10:00:00\n有货吗\n");
+    let a = f.analyse();
+    assert_eq!(a.staged.messages[0].shop_id, "小店导出");
+    let mut cfg = f.config();
+    cfg.input.shop = Some("旗舰店".into());
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+    assert_eq!(a.staged.messages[0].shop_id, "旗舰店");
+}
+
+#[test]
+fn custom_transcript_header_regex() {
+    let f = Fixture::new();
+    f.write(
+        "messages/x.txt",
+        "[2026-11-16 10:00:00] <买家A>\n有货吗\n[2026-11-16 10:00:09] <店:小美>\n有的\n",
+    );
+    let mut cfg = f.config();
+    cfg.input.transcript_header = Some(r"^\[(?P<time>[^\]]+)\] <(?P<nick>[^>]+)>$".into());
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+    assert_eq!(a.staged.messages.len(), 2);
+    assert_eq!(a.conv.sessions[0].first_response_ms, Some(9_000));
+}
+
+#[test]
+fn missing_required_column_names_file_and_column() {
+    let f = Fixture::new();
+    let p = f.write("messages/m.csv", "shop_id,buyer_id,sender,content\nA,b,buyer,hi\n");
+    let err = kefu::pipeline::analyse(&f.settings())
+        .err()
+        .expect("must fail")
+        .to_string();
+    assert!(
+        err.contains(&p.display().to_string()) && err.contains("sent_at"),
+        "{err}"
+    );
+}

@@ -1,0 +1,159 @@
+//! Each violation rule with a session that must fire it and one that must not.
+
+use crate::helpers::*;
+
+fn rules_of(rows: &[(&str, &str, &str)]) -> Vec<&'static str> {
+    let f = Fixture::new();
+    f.chat("m", "b1", "2026-11-16", rows);
+    let a = f.analyse();
+    a.violations.iter().map(|v| v.rule).collect()
+}
+
+#[test]
+fn slow_first_response_and_slow_reply() {
+    let slow = rules_of(&[
+        ("10:00:00", "buyer", "有货吗"),
+        ("10:00:31", "小美", "有的亲"),
+        ("10:01:00", "buyer", "白色呢"),
+        ("10:04:01", "小美", "白色也有"),
+    ]);
+    assert_eq!(slow, ["slow_first_response", "slow_reply"]);
+    let fast = rules_of(&[
+        ("10:00:00", "buyer", "有货吗"),
+        ("10:00:30", "小美", "有的亲"),
+        ("10:01:00", "buyer", "白色呢"),
+        ("10:04:00", "小美", "白色也有"),
+    ]);
+    assert!(fast.is_empty(), "{fast:?}");
+}
+
+#[test]
+fn unanswered_but_not_after_a_closing() {
+    let fired = rules_of(&[
+        ("10:00:00", "buyer", "有货吗"),
+        ("10:00:10", "小美", "有的"),
+        ("10:01:00", "buyer", "能发顺丰吗"),
+    ]);
+    assert_eq!(fired, ["unanswered"]);
+    let closing = rules_of(&[
+        ("10:00:00", "buyer", "有货吗"),
+        ("10:00:10", "小美", "有的"),
+        ("10:01:00", "buyer", "好的谢谢"),
+    ]);
+    assert!(closing.is_empty(), "{closing:?}");
+}
+
+#[test]
+fn stalled_and_unanswered_first_question() {
+    let stalled = rules_of(&[
+        ("10:00:00", "buyer", "这个面料起球吗"),
+        ("10:00:05", "小雨", "好的亲"),
+        ("10:00:10", "小雨", "稍等亲"),
+        ("10:01:00", "小雨", "不会起球的亲，是精梳棉"),
+    ]);
+    assert_eq!(stalled, ["stalled_first_question"]);
+    let never = rules_of(&[("10:00:00", "buyer", "这个面料起球吗"), ("10:00:05", "小雨", "好的亲")]);
+    assert_eq!(never, ["unanswered_first_question"]);
+    let once = rules_of(&[
+        ("10:00:00", "buyer", "这个面料起球吗"),
+        ("10:00:05", "小雨", "好的亲"),
+        ("10:00:20", "小雨", "不会起球的亲"),
+    ]);
+    assert!(once.is_empty(), "{once:?}");
+}
+
+#[test]
+fn urged_while_waiting() {
+    let urged = rules_of(&[
+        ("10:00:00", "buyer", "有货吗"),
+        ("10:00:20", "buyer", "人呢"),
+        ("10:00:25", "小美", "有的亲"),
+    ]);
+    assert_eq!(urged, ["urged"]);
+    let greeting = rules_of(&[
+        ("10:00:00", "buyer", "在吗"),
+        ("10:00:20", "小美", "在的亲，有什么可以帮您"),
+    ]);
+    assert!(greeting.is_empty(), "{greeting:?}");
+}
+
+#[test]
+fn missed_follow_up() {
+    let missed = rules_of(&[
+        ("10:00:00", "buyer", "我的快递到哪了"),
+        ("10:00:10", "小美", "我去查一下"),
+        ("10:16:00", "小美", "非常抱歉，明天给您补发"),
+    ]);
+    assert_eq!(missed, ["missed_follow_up"]);
+    let kept = rules_of(&[
+        ("10:00:00", "buyer", "我的快递到哪了"),
+        ("10:00:10", "小美", "我去查一下"),
+        ("10:10:00", "小美", "非常抱歉，明天给您补发"),
+    ]);
+    assert!(kept.is_empty(), "{kept:?}");
+}
+
+#[test]
+fn pushback_and_repeat_question() {
+    let fired = rules_of(&[
+        ("10:00:00", "buyer", "黑色和白色哪个好看"),
+        ("10:00:10", "小美", "都挺好的亲"),
+        ("10:00:40", "buyer", "黑色和白色到底哪个好看"),
+        ("10:00:50", "小美", "白色更显气质，搭配也多"),
+    ]);
+    assert_eq!(fired, ["pushback", "repeat_question"]);
+    let fine = rules_of(&[
+        ("10:00:00", "buyer", "黑色和白色哪个好看"),
+        ("10:00:10", "小美", "白色更显气质"),
+        ("10:00:40", "buyer", "那尺码怎么选"),
+        ("10:00:50", "小美", "按平时尺码拍就可以"),
+    ]);
+    assert!(fine.is_empty(), "{fine:?}");
+}
+
+#[test]
+fn after_sales_apology_remedy_argue_complaint() {
+    let bad = rules_of(&[
+        ("10:00:00", "buyer", "收到的杯子破了"),
+        ("10:00:20", "阿明", "这个不是我们的问题，是快递的问题"),
+        ("10:01:00", "buyer", "什么态度，我要投诉"),
+        ("10:01:20", "阿明", "那您去找快递"),
+    ]);
+    assert_eq!(bad, ["no_apology", "no_solution", "argue", "complaint"]);
+    let good = rules_of(&[
+        ("10:00:00", "buyer", "收到的杯子破了"),
+        ("10:00:20", "阿明", "非常抱歉给您带来不便"),
+        ("10:00:30", "阿明", "这边马上给您补发一个"),
+        ("10:01:00", "buyer", "好的谢谢"),
+    ]);
+    assert!(good.is_empty(), "{good:?}");
+}
+
+#[test]
+fn forbidden_phrases_and_no_false_complaint() {
+    let f = rules_of(&[
+        ("10:00:00", "buyer", "正品吗"),
+        ("10:00:10", "小美", "绝对正品，假一赔十"),
+    ]);
+    assert_eq!(f, ["forbidden_phrase"]);
+    let ok = rules_of(&[
+        ("10:00:00", "buyer", "尺码没问题吧"),
+        ("10:00:10", "小美", "没问题的亲，第一次买可以参考尺码表"),
+    ]);
+    assert!(ok.is_empty(), "{ok:?}");
+}
+
+#[test]
+fn rule_switched_off_in_config() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "有货吗"), ("10:00:31", "小美", "有的亲")],
+    );
+    let mut cfg = f.config();
+    cfg.rules.entry("slow_first_response".into()).or_default().enabled = false;
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+    assert!(a.violations.is_empty());
+}

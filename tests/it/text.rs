@@ -1,0 +1,95 @@
+//! Segmentation and message flags on hand-written chat lines.
+
+use crate::helpers::*;
+use kefu::model::{MsgType, Sender};
+
+fn engine() -> kefu::text::TextEngine {
+    let f = Fixture::new();
+    kefu::pipeline::text_engine(&f.settings()).unwrap().0
+}
+
+#[test]
+fn ecommerce_words_are_single_tokens() {
+    let e = engine();
+    for (text, word) in [
+        ("支持七天无理由吗", "七天无理由"),
+        ("有运费险吗", "运费险"),
+        ("拍下多久发货", "拍下"),
+        ("嗯我看一下", "我看一下"),
+    ] {
+        let tk = e.tokenize(text);
+        assert!(tk.tokens.contains(&word), "{text}: {:?}", tk.tokens);
+    }
+}
+
+#[test]
+fn questions_greetings_and_closings() {
+    let e = engine();
+    let buyer = |t: &str| e.flags(Sender::Buyer, MsgType::Text, &e.tokenize(t));
+    for q in [
+        "这款有货吗",
+        "发什么快递？",
+        "几号能到",
+        "能不能便宜点",
+        "有没有白色",
+        "我的快递呢",
+        "尺码怎么选",
+    ] {
+        assert!(buyer(q).is_question, "{q} is a question");
+    }
+    for g in ["在吗", "在吗？", "你好", "亲在不在", "您好"] {
+        let f = buyer(g);
+        assert!(!f.is_question && f.is_greeting, "{g} is a greeting: {f:?}");
+    }
+    for c in ["好的谢谢", "好的", "拜拜"] {
+        let f = buyer(c);
+        assert!(f.is_closing && !f.is_question, "{c}: {f:?}");
+    }
+    assert!(buyer("在吗 这个有现货吗").is_question);
+}
+
+#[test]
+fn filler_vs_substantive_on_token_boundaries() {
+    let e = engine();
+    let agent = |t: &str| e.flags(Sender::Agent, MsgType::Text, &e.tokenize(t));
+    for f in ["好的亲", "稍等", "嗯我看一下", "好的亲~", "收到", "在的亲！"] {
+        assert!(agent(f).is_filler, "{f} is filler");
+    }
+    for s in [
+        "有现货的亲",
+        "不好意思，白色没货了",
+        "建议拍M码",
+        "好的亲，今天就给您发出",
+    ] {
+        assert!(agent(s).is_substantive, "{s} is substantive");
+    }
+    let img = e.flags(Sender::Agent, MsgType::Image, &Default::default());
+    assert!(img.is_substantive);
+}
+
+#[test]
+fn after_sales_detection() {
+    let e = engine();
+    let buyer = |t: &str| e.flags(Sender::Buyer, MsgType::Text, &e.tokenize(t));
+    for t in [
+        "我要退货",
+        "收到的杯子破了",
+        "快递三天没动了",
+        "发错颜色了",
+        "怎么还没发货",
+    ] {
+        assert!(buyer(t).is_after_sales, "{t}");
+    }
+    for t in ["今天拍明天能发货吗", "支持七天无理由吗", "包邮吗"] {
+        assert!(!buyer(t).is_after_sales, "{t}");
+    }
+}
+
+#[test]
+fn pii_is_masked_in_outputs() {
+    assert_eq!(kefu::text::mask_pii("我电话13812345678"), "我电话1**********");
+    assert_eq!(
+        kefu::text::mask_pii("寄到浙江省杭州市西湖区文三路478号"),
+        "寄到浙江省杭州市西湖区***"
+    );
+}
