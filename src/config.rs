@@ -298,6 +298,28 @@ impl Settings {
     }
 }
 
+/// `base/rel` with `.` and `..` folded away where possible, so paths in the
+/// manifest read `data_samples/x.csv` rather than `pipelines/../data_samples/x.csv`.
+pub fn lexical_join(base: &Path, rel: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = base.join(rel);
+    let mut out: Vec<Component> = Vec::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}
+
 /// Reads and parses a TOML job file, resolving its relative paths against its folder.
 pub fn load(path: &Path) -> Result<PipelineConfig> {
     let text = std::fs::read_to_string(path)
@@ -314,7 +336,7 @@ impl PipelineConfig {
     pub fn resolve_paths(&mut self, base: &Path) {
         let j = |p: &mut PathBuf| {
             if p.is_relative() {
-                *p = base.join(&*p);
+                *p = lexical_join(base, p);
             }
         };
         self.input.messages.iter_mut().for_each(j);
@@ -345,7 +367,7 @@ impl PipelineConfig {
             if let Some(name) = lex {
                 let r = self.rules.entry(id.to_string()).or_default();
                 if r.lexicon.is_none() {
-                    r.lexicon = Some(base.join(format!("lexicons/{name}.txt")));
+                    r.lexicon = Some(lexical_join(base, Path::new(&format!("lexicons/{name}.txt"))));
                 }
             }
         }
