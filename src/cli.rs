@@ -32,6 +32,23 @@ pub enum Command {
     Tokenize(TokenizeArgs),
     /// Write a deterministic synthetic messages/orders/agents data set.
     Generate(GenerateArgs),
+    /// Print one session as a transcript with turns, response times and violations marked.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The session id (see the `sessions` or `violations` table).
+    pub session_id: String,
+    /// Output folder of a `kefu run` (default: the job's output folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Pipeline job whose output folder to read.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Shop, when the same session id exists in several shops.
+    #[arg(long, value_name = "SHOP")]
+    pub shop: Option<String>,
 }
 
 #[derive(Debug, Args)]

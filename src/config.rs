@@ -137,42 +137,58 @@ pub enum Credit {
     First,
 }
 
-/// The text layer: segmentation dictionary and the lexicons that classify messages.
-/// Each lexicon is a UTF-8 file, one word or phrase a line, `#` starts a comment.
+/// The text layer: segmentation dictionary and the lexicons that classify
+/// messages. Each lexicon is a UTF-8 file, one word or phrase a line, `#`
+/// starts a comment. A lexicon not named here uses kefu's built-in copy of
+/// `pipelines/lexicons/<name>.txt`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TextConfig {
     /// jieba user dictionary (`word [freq] [tag]` a line) added to jieba's own.
-    pub user_dict: PathBuf,
+    pub user_dict: Option<PathBuf>,
     /// Use jieba's HMM for words in no dictionary.
     pub hmm: bool,
     /// Interrogative words that make a buyer message a question.
-    pub question: PathBuf,
+    pub question: Option<PathBuf>,
     /// Greetings that alone are not a question (在吗, 你好 …).
-    pub greeting: PathBuf,
+    pub greeting: Option<PathBuf>,
     /// Filler: an agent message made only of these is not a substantive answer.
-    pub filler: PathBuf,
-    /// Particles and punctuation-like tokens dropped before the filler test.
-    pub particles: PathBuf,
+    pub filler: Option<PathBuf>,
+    /// Particles and interjections dropped before the filler and greeting tests.
+    pub particles: Option<PathBuf>,
     /// Buyer words that make a session after-sales (refund, logistics, damage …).
-    pub after_sales: PathBuf,
+    pub after_sales: Option<PathBuf>,
     /// Buyer closings (好的/谢谢/拜拜) that need no answer.
-    pub closing: PathBuf,
+    pub closing: Option<PathBuf>,
 }
 
 impl Default for TextConfig {
     fn default() -> Self {
-        let l = |f: &str| PathBuf::from(format!("lexicons/{f}.txt"));
         TextConfig {
-            user_dict: l("user_dict"),
+            user_dict: None,
             hmm: true,
-            question: l("question"),
-            greeting: l("greeting"),
-            filler: l("filler"),
-            particles: l("particles"),
-            after_sales: l("after_sales"),
-            closing: l("closing"),
+            question: None,
+            greeting: None,
+            filler: None,
+            particles: None,
+            after_sales: None,
+            closing: None,
         }
+    }
+}
+
+impl TextConfig {
+    /// (lexicon name, file if one is named), for loading and hashing.
+    pub fn lexicons(&self) -> [(&'static str, Option<&PathBuf>); 7] {
+        [
+            ("user_dict", self.user_dict.as_ref()),
+            ("question", self.question.as_ref()),
+            ("greeting", self.greeting.as_ref()),
+            ("filler", self.filler.as_ref()),
+            ("particles", self.particles.as_ref()),
+            ("after_sales", self.after_sales.as_ref()),
+            ("closing", self.closing.as_ref()),
+        ]
     }
 }
 
@@ -354,21 +370,15 @@ impl PipelineConfig {
             &mut t.particles,
             &mut t.after_sales,
             &mut t.closing,
-        ] {
+        ]
+        .into_iter()
+        .flatten()
+        {
             j(p)
         }
         for r in self.rules.values_mut() {
             if let Some(p) = r.lexicon.as_mut() {
                 j(p)
-            }
-        }
-        // Rules not named in the TOML read their default lexicon beside the others.
-        for (id, _, lex) in crate::rules::RULES {
-            if let Some(name) = lex {
-                let r = self.rules.entry(id.to_string()).or_default();
-                if r.lexicon.is_none() {
-                    r.lexicon = Some(lexical_join(base, Path::new(&format!("lexicons/{name}.txt"))));
-                }
             }
         }
     }
@@ -449,16 +459,12 @@ impl PipelineConfig {
                 Some(r)
             }
         };
-        let t = &self.text;
-        let mut files: Vec<(String, &PathBuf)> = vec![
-            ("[text] user_dict".into(), &t.user_dict),
-            ("[text] question".into(), &t.question),
-            ("[text] greeting".into(), &t.greeting),
-            ("[text] filler".into(), &t.filler),
-            ("[text] particles".into(), &t.particles),
-            ("[text] after_sales".into(), &t.after_sales),
-            ("[text] closing".into(), &t.closing),
-        ];
+        let mut files: Vec<(String, &PathBuf)> = self
+            .text
+            .lexicons()
+            .into_iter()
+            .filter_map(|(name, p)| p.map(|p| (format!("[text] {name}"), p)))
+            .collect();
         for (id, r) in &self.rules {
             if let Some(p) = r.lexicon.as_ref().filter(|_| r.enabled) {
                 files.push((format!("[rules.{id}] lexicon"), p));

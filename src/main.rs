@@ -76,6 +76,18 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 writeln!(out, "{}", words.join(" "))?;
             }
         }
+        Command::Explain(a) => {
+            let out = match a.out {
+                Some(o) => o,
+                None => {
+                    pipeline::load_settings(a.config.as_deref(), Overrides::default())?
+                        .config
+                        .output
+                        .dir
+                }
+            };
+            print!("{}", kefu::explain::explain(&out, &a.session_id, a.shop.as_deref())?);
+        }
         Command::Generate(a) => {
             let spec = kefu::generate::Spec {
                 seed: a.seed,

@@ -228,19 +228,14 @@ pub struct Manifest {
 pub fn config_hash(settings: &Settings) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::to_vec(&settings.config).unwrap_or_default());
-    let t = &settings.config.text;
-    let mut files = vec![
-        &t.user_dict,
-        &t.question,
-        &t.greeting,
-        &t.filler,
-        &t.particles,
-        &t.after_sales,
-        &t.closing,
-    ];
-    files.extend(settings.config.rules.values().filter_map(|r| r.lexicon.as_ref()));
-    for f in files {
-        h.update(std::fs::read(f).unwrap_or_default());
+    let mut lexicons: Vec<(&str, Option<&PathBuf>)> = settings.config.text.lexicons().to_vec();
+    for (id, _, lex) in rules::RULES {
+        if let Some(name) = lex {
+            lexicons.push((name, settings.config.rules.get(*id).and_then(|r| r.lexicon.as_ref())));
+        }
+    }
+    for (name, path) in lexicons {
+        h.update(crate::lexicons::text(name, path.map(|p| p.as_path())).unwrap_or_default());
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -3,7 +3,6 @@
 //! and emits rows that name the message proving the violation.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use crate::config::{Metrics, RulesConfig};
 use crate::error::Result;
@@ -44,14 +43,22 @@ pub const RULES: &[(&str, Category, Option<&str>)] = &[
     ("no_apology", Category::Annoy, Some("apology")),
     ("no_solution", Category::Annoy, Some("remedy")),
     ("forbidden_phrase", Category::Annoy, Some("forbidden")),
+    // Beyond the contract's list.
+    ("quiet_after_transfer", Category::Wait, Some("transfer")),
+    ("canned_repeat", Category::Think, None),
+    ("unhappy_end", Category::Annoy, Some("unhappy")),
 ];
+
+/// Canned replies shorter than this (in characters) are not counted as copy-paste.
+const CANNED_MIN_CHARS: usize = 8;
 
 pub fn rule_category(id: &str) -> Option<Category> {
     RULES.iter().find(|r| r.0 == id).map(|r| r.1)
 }
 
-/// Lexicon hits of one message, one bit per rule with a lexicon.
-pub type Hits = u16;
+/// Lexicon hits of one message, one bit per rule (indexed like `RULES`).
+pub type Hits = u32;
+const _: () = assert!(RULES.len() <= Hits::BITS as usize, "one bit per rule");
 
 /// Enabled rules and their lexicon matchers.
 pub struct RuleSet {
@@ -74,10 +81,7 @@ impl RuleSet {
             }
             matchers.push(match (on, lex) {
                 (true, Some(name)) => {
-                    let path: PathBuf = rc
-                        .and_then(|r| r.lexicon.clone())
-                        .unwrap_or_else(|| PathBuf::from(format!("lexicons/{name}.txt")));
-                    let l = Lexicon::load(&path)?;
+                    let l = Lexicon::named(name, rc.and_then(|r| r.lexicon.as_ref()))?;
                     text.add_words(&l);
                     Some(PhraseMatcher::new(l))
                 }
@@ -267,6 +271,9 @@ fn session_violations(
     let mut apology = false;
     let mut remedy = false;
     let mut first_problem: Option<usize> = None;
+    // Agent replies seen so far: (agent, text, the question it answered).
+    let mut replies: Vec<(Option<&str>, &str, Option<usize>)> = Vec::new();
+    let mut last_question: Option<usize> = None;
     for i in s.msgs.clone() {
         let msg = &messages[i];
         let tx = &text[i];
@@ -299,6 +306,7 @@ fn session_violations(
                         }
                     }
                     questions.push(i);
+                    last_question = Some(i);
                 }
                 waiting_since.get_or_insert(i);
             }
@@ -317,6 +325,41 @@ fn session_violations(
                 if on("forbidden_phrase") && hit(tx.hits, "forbidden_phrase") {
                     push("forbidden_phrase", msg.agent_id.clone(), i, None, None);
                 }
+                if on("quiet_after_transfer") && hit(tx.hits, "quiet_after_transfer") {
+                    let limit = msg.ts + (m.reply_slow_secs * 1000.0) as i64;
+                    let next = (i + 1..s.msgs.end).find(|&j| messages[j].sender == Sender::Agent);
+                    let late = next.is_none_or(|j| messages[j].ts > limit);
+                    if late {
+                        let value = next.map(|j| crate::frame::secs(messages[j].ts - msg.ts));
+                        let agent = next
+                            .and_then(|j| messages[j].agent_id.clone())
+                            .or_else(|| msg.agent_id.clone());
+                        push("quiet_after_transfer", agent, i, value, Some(m.reply_slow_secs));
+                    }
+                }
+                if on("canned_repeat")
+                    && msg.msg_type == MsgType::Text
+                    && tx.flags.is_substantive
+                    && msg.content.trim().chars().count() >= CANNED_MIN_CHARS
+                {
+                    let reply = msg.content.trim();
+                    // The same words sent as the answer to a different question.
+                    let same = replies.iter().filter(|(a, t, q)| {
+                        *a == msg.agent_id.as_deref()
+                            && *t == reply
+                            && match (q, last_question) {
+                                (Some(q), Some(lq)) => {
+                                    *q != lq && jaccard(&text[*q].words, &text[lq].words) < m.repeat_similarity
+                                }
+                                _ => false,
+                            }
+                    });
+                    let n = same.count();
+                    if n > 0 {
+                        push("canned_repeat", msg.agent_id.clone(), i, Some(n as f64 + 1.0), None);
+                    }
+                }
+                replies.push((msg.agent_id.as_deref(), msg.content.trim(), last_question));
                 apology |= hit(tx.hits, "no_apology");
                 remedy |= hit(tx.hits, "no_solution");
                 if on("missed_follow_up") && hit(tx.hits, "missed_follow_up") {
@@ -340,6 +383,13 @@ fn session_violations(
                 }
             }
             Sender::Bot | Sender::System => {}
+        }
+    }
+    if s.is_after_sales && on("unhappy_end") {
+        // The buyer's last word in an after-sales chat is still a complaint.
+        let last_buyer = s.msgs.clone().rev().find(|&i| messages[i].sender == Sender::Buyer);
+        if let Some(i) = last_buyer.filter(|&i| hit(text[i].hits, "unhappy_end") || hit(text[i].hits, "complaint")) {
+            push("unhappy_end", turn_agent(i), i, Some(s.n_buyer_msgs as f64), None);
         }
     }
     if s.is_after_sales && s.n_agent_msgs > 0 {

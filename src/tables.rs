@@ -56,6 +56,10 @@ pub fn turns(conv: &Conversations) -> PolarsResult<DataFrame> {
         .str("session_id", t.iter().map(|x| &s[x.session].session_id))
         .str("buyer_id", t.iter().map(|x| &s[x.session].buyer_id))
         .u32("turn_no", t.iter().map(|x| x.turn_no))
+        .u32(
+            "msg_no",
+            t.iter().map(|x| (x.first_msg - s[x.session].msgs.start) as u32 + 1),
+        )
         .opt_str("agent_id", t.iter().map(|x| x.agent_id.as_deref()))
         .datetime("started_at", t.iter().map(|x| x.start_local))
         .date("date", t.iter().map(|x| x.day()))
@@ -80,6 +84,11 @@ pub fn messages(
     FrameBuilder::new(m.len())
         .str("shop_id", m.iter().map(|x| &x.shop_id))
         .str("session_id", idx.iter().map(|&i| sid(i)))
+        .u32(
+            "msg_no",
+            idx.iter()
+                .map(|&i| (i - s[conv.session_of[i] as usize].msgs.start) as u32 + 1),
+        )
         .str("buyer_id", m.iter().map(|x| &x.buyer_id))
         .opt_str("agent_id", m.iter().map(|x| x.agent_id.as_deref()))
         .str("sender", m.iter().map(|x| x.sender.as_str()))
@@ -110,6 +119,7 @@ pub fn violations(conv: &Conversations, messages: &[Message], v: &[Violation]) -
         .opt_f64("threshold", v.iter().map(|x| x.threshold))
         .str("buyer_id", v.iter().map(|x| &s[x.session].buyer_id))
         .str("sender", v.iter().map(|x| messages[x.msg].sender.as_str()))
+        .u32("msg_no", v.iter().map(|x| (x.msg - s[x.session].msgs.start) as u32 + 1))
         .date("date", v.iter().map(|x| timeutil::local_day(messages[x.msg].local)))
         .build()
 }

@@ -39,12 +39,21 @@ impl Lexicon {
     /// One entry a line; blank lines and `#` comments are skipped.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| KefuError::io(path, e))?;
-        Ok(Self::from_words(
+        Ok(Self::parse(&text))
+    }
+
+    /// Lexicon `name` from the named file, or the built-in copy.
+    pub fn named(name: &str, path: Option<&std::path::PathBuf>) -> Result<Self> {
+        Ok(Self::parse(&crate::lexicons::text(name, path.map(|p| p.as_path()))?))
+    }
+
+    pub fn parse(text: &str) -> Self {
+        Self::from_words(
             text.lines()
                 .map(|l| l.split('#').next().unwrap_or("").trim())
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned),
-        ))
+        )
     }
 
     pub fn contains(&self, token: &str) -> bool {
@@ -147,8 +156,11 @@ const NOT_INTERROGATIVE: &[&str] = &["几乎", "什么的", "怎么着", "哪怕
 
 /// Reads a jieba user dictionary (`word [freq] [tag]` a line); unlike jieba's
 /// own loader it allows `#` comments and names the bad line.
-fn load_user_dict(jieba: &mut Jieba, path: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(path).map_err(|e| KefuError::io(path, e))?;
+fn load_user_dict(jieba: &mut Jieba, path: Option<&std::path::PathBuf>) -> Result<()> {
+    let text = crate::lexicons::text("user_dict", path.map(|p| p.as_path()))?;
+    let shown = path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "built-in user_dict".into());
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
         let mut parts = line.split_whitespace();
@@ -156,7 +168,7 @@ fn load_user_dict(jieba: &mut Jieba, path: &Path) -> Result<()> {
         let freq = match parts.next() {
             None => None,
             Some(f) => Some(f.parse::<usize>().map_err(|_| {
-                KefuError::input(path, format!("line {}: frequency {f:?} is not a whole number", i + 1))
+                KefuError::input(&shown, format!("line {}: frequency {f:?} is not a whole number", i + 1))
             })?),
         };
         jieba.add_word(word, freq, parts.next());
@@ -182,13 +194,13 @@ impl TextEngine {
     /// lexicon phrase as a word (so 我看一下 or 七天无理由 come out whole).
     pub fn load(cfg: &TextConfig) -> Result<Self> {
         let mut jieba = Jieba::new();
-        load_user_dict(&mut jieba, &cfg.user_dict)?;
-        let question = Lexicon::load(&cfg.question)?;
-        let greeting = Lexicon::load(&cfg.greeting)?;
-        let filler = Lexicon::load(&cfg.filler)?;
-        let particles = Lexicon::load(&cfg.particles)?;
-        let closing = Lexicon::load(&cfg.closing)?;
-        let after_sales = Lexicon::load(&cfg.after_sales)?;
+        load_user_dict(&mut jieba, cfg.user_dict.as_ref())?;
+        let question = Lexicon::named("question", cfg.question.as_ref())?;
+        let greeting = Lexicon::named("greeting", cfg.greeting.as_ref())?;
+        let filler = Lexicon::named("filler", cfg.filler.as_ref())?;
+        let particles = Lexicon::named("particles", cfg.particles.as_ref())?;
+        let closing = Lexicon::named("closing", cfg.closing.as_ref())?;
+        let after_sales = Lexicon::named("after_sales", cfg.after_sales.as_ref())?;
         Ok(Self::from_parts(
             jieba,
             cfg.hmm,

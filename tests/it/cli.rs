@@ -235,3 +235,63 @@ fn generate_is_deterministic() {
         m["tables"]["messages"]["rows_used"]
     );
 }
+
+#[test]
+fn explain_prints_the_session_with_violations() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[
+            ("10:00:00", "buyer", "这个面料起球吗"),
+            ("10:00:05", "小雨", "好的亲"),
+            ("10:00:10", "小雨", "稍等亲"),
+            ("10:03:00", "小雨", "不会起球的亲"),
+        ],
+    );
+    let out = f.path().join("out");
+    let o = kefu()
+        .args(["run", "--messages"])
+        .arg(f.path().join("messages"))
+        .arg("--orders")
+        .arg(f.path().join("orders"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = kefu()
+        .args(["explain", "b1/20261116T100000", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("首问「这个面料起球吗」首次有效回复 180 s · 敷衍 2 轮"),
+        "{text}"
+    );
+    assert!(text.contains("轮次 1 · 响应 5 s"), "{text}");
+    assert!(text.contains("⚠ 别让我等 stalled_first_question"), "{text}");
+    let o = kefu()
+        .args(["explain", "nobody/1", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn missing_lexicon_and_bad_threshold_exit_2_naming_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("job.toml");
+    std::fs::write(&cfg, "[rules.pushback]\nlexicon = \"nowhere.txt\"\n").unwrap();
+    let o = kefu().args(["run", "--config"]).arg(&cfg).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[rules.pushback] lexicon"));
+    std::fs::write(&cfg, "[metrics]\nrepeat_similarity = 1.5\n").unwrap();
+    let o = kefu().args(["run", "--config"]).arg(&cfg).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("repeat_similarity"));
+}

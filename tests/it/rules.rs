@@ -119,7 +119,7 @@ fn after_sales_apology_remedy_argue_complaint() {
         ("10:01:00", "buyer", "什么态度，我要投诉"),
         ("10:01:20", "阿明", "那您去找快递"),
     ]);
-    assert_eq!(bad, ["no_apology", "no_solution", "argue", "complaint"]);
+    assert_eq!(bad, ["no_apology", "no_solution", "argue", "complaint", "unhappy_end"]);
     let good = rules_of(&[
         ("10:00:00", "buyer", "收到的杯子破了"),
         ("10:00:20", "阿明", "非常抱歉给您带来不便"),
@@ -156,4 +156,82 @@ fn rule_switched_off_in_config() {
     cfg.rules.entry("slow_first_response".into()).or_default().enabled = false;
     let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
     assert!(a.violations.is_empty());
+}
+
+#[test]
+fn quiet_after_transfer() {
+    let quiet = rules_of(&[
+        ("10:00:00", "buyer", "这款能开发票吗"),
+        ("10:00:10", "小美", "亲，这边帮您转接同事"),
+        ("10:04:00", "阿杰", "可以开电子发票的亲"),
+    ]);
+    assert_eq!(quiet, ["quiet_after_transfer"]);
+    let prompt = rules_of(&[
+        ("10:00:00", "buyer", "这款能开发票吗"),
+        ("10:00:10", "小美", "亲，这边帮您转接同事"),
+        ("10:01:00", "阿杰", "可以开电子发票的亲"),
+    ]);
+    assert!(prompt.is_empty(), "{prompt:?}");
+}
+
+#[test]
+fn canned_repeat_to_different_questions() {
+    let canned = rules_of(&[
+        ("10:00:00", "buyer", "这件衣服会掉色吗"),
+        ("10:00:10", "小美", "亲，我们家都是品质保证的哦"),
+        ("10:01:00", "buyer", "发什么快递？"),
+        ("10:01:10", "小美", "亲，我们家都是品质保证的哦"),
+    ]);
+    assert_eq!(canned, ["canned_repeat"]);
+    // The same answer to the same question asked twice is not canned.
+    let same = rules_of(&[
+        ("10:00:00", "buyer", "发什么快递？"),
+        ("10:00:10", "小美", "默认中通快递，可以补差价发顺丰"),
+        ("10:01:00", "buyer", "发什么快递？"),
+        ("10:01:10", "小美", "默认中通快递，可以补差价发顺丰"),
+    ]);
+    assert!(!same.contains(&"canned_repeat"), "{same:?}");
+}
+
+#[test]
+fn unhappy_end_of_after_sales() {
+    let unhappy = rules_of(&[
+        ("10:00:00", "buyer", "少发了一件"),
+        ("10:00:20", "阿明", "非常抱歉，这边给您补发"),
+        ("10:01:00", "buyer", "上次也这么说，还是不行"),
+    ]);
+    assert!(unhappy.contains(&"unhappy_end"), "{unhappy:?}");
+    let happy = rules_of(&[
+        ("10:00:00", "buyer", "少发了一件"),
+        ("10:00:20", "阿明", "非常抱歉，这边给您补发"),
+        ("10:01:00", "buyer", "好的谢谢"),
+    ]);
+    assert!(!happy.contains(&"unhappy_end"), "{happy:?}");
+}
+
+#[test]
+fn violations_table_carries_evidence_value_and_agent() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[
+            ("10:00:00", "buyer", "有货吗？电话13812345678"),
+            ("10:00:45", "小美", "有的亲"),
+        ],
+    );
+    let a = f.analyse();
+    let df = kefu::tables::violations(&a.conv, &a.staged.messages, &a.violations).unwrap();
+    let r = row(&df, &[("rule", "slow_first_response")]);
+    assert_eq!(r["category"], "wait");
+    assert_eq!(r["agent_id"], "测试店:小美");
+    assert_eq!((r["value"].as_str(), r["threshold"].as_str()), ("45.0", "30.0"));
+    assert_eq!(r["evidence"], "有货吗？电话1**********");
+    assert_eq!(r["at"], "2026-11-16 10:00:00");
+    let d = row(&a.agent_daily, &[("agent_id", "测试店:小美")]);
+    assert_eq!(
+        (d["violations_wait"].as_str(), d["violations_think"].as_str()),
+        ("1", "0")
+    );
 }
