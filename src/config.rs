@@ -160,6 +160,10 @@ pub struct TextConfig {
     pub after_sales: Option<PathBuf>,
     /// Buyer closings (好的/谢谢/拜拜) that need no answer.
     pub closing: Option<PathBuf>,
+    /// Buyer question intents, `intent = word word …` a line.
+    pub intents: Option<PathBuf>,
+    /// Words left out of hot words and question similarity.
+    pub stopwords: Option<PathBuf>,
 }
 
 impl Default for TextConfig {
@@ -173,13 +177,15 @@ impl Default for TextConfig {
             particles: None,
             after_sales: None,
             closing: None,
+            intents: None,
+            stopwords: None,
         }
     }
 }
 
 impl TextConfig {
     /// (lexicon name, file if one is named), for loading and hashing.
-    pub fn lexicons(&self) -> [(&'static str, Option<&PathBuf>); 7] {
+    pub fn lexicons(&self) -> [(&'static str, Option<&PathBuf>); 9] {
         [
             ("user_dict", self.user_dict.as_ref()),
             ("question", self.question.as_ref()),
@@ -188,6 +194,8 @@ impl TextConfig {
             ("particles", self.particles.as_ref()),
             ("after_sales", self.after_sales.as_ref()),
             ("closing", self.closing.as_ref()),
+            ("intents", self.intents.as_ref()),
+            ("stopwords", self.stopwords.as_ref()),
         ]
     }
 }
@@ -370,6 +378,8 @@ impl PipelineConfig {
             &mut t.particles,
             &mut t.after_sales,
             &mut t.closing,
+            &mut t.intents,
+            &mut t.stopwords,
         ]
         .into_iter()
         .flatten()

@@ -26,6 +26,8 @@ pub fn builtin(name: &str) -> Option<&'static str> {
         "forbidden" => include_str!("../pipelines/lexicons/forbidden.txt"),
         "transfer" => include_str!("../pipelines/lexicons/transfer.txt"),
         "unhappy" => include_str!("../pipelines/lexicons/unhappy.txt"),
+        "intents" => include_str!("../pipelines/lexicons/intents.txt"),
+        "stopwords" => include_str!("../pipelines/lexicons/stopwords.txt"),
         _ => return None,
     })
 }

@@ -23,6 +23,7 @@ pub mod sink;
 pub mod tables;
 pub mod text;
 pub mod timeutil;
+pub mod topics;
 
 /// Sets the worker count for rayon and polars. Must run before either pool is
 /// used; outputs do not depend on it.

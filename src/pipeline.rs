@@ -22,6 +22,7 @@ use crate::sessions::{self, Conversations};
 use crate::sink::Staging;
 use crate::tables;
 use crate::text::TextEngine;
+use crate::topics;
 
 /// Command-line values that replace the TOML's (paths relative to the working directory).
 #[derive(Debug, Clone, Default)]
@@ -67,6 +68,7 @@ pub fn load_settings(config_path: Option<&Path>, o: Overrides) -> Result<Setting
 /// Everything a run computes, before it is written.
 pub struct Analysis {
     pub staged: Staged,
+    pub engine: TextEngine,
     pub text: Vec<MessageText>,
     pub tokens: Vec<String>,
     pub conv: Conversations,
@@ -102,13 +104,23 @@ pub fn understand(engine: &TextEngine, rules: &RuleSet, staged: &Staged) -> (Vec
             }
             let tk = engine.tokenize(&m.content);
             let flags = engine.flags(m.sender, m.msg_type, &tk);
-            let words = if m.sender == Sender::Buyer && flags.is_question {
+            let question = m.sender == Sender::Buyer && flags.is_question;
+            let words = if question {
                 engine.content_words(&tk).into_iter().map(str::to_owned).collect()
             } else {
                 Vec::new()
             };
+            let intent = question.then(|| engine.intents.classify(&tk, flags.is_after_sales));
             let hits = rules.hits(&tk);
-            (MessageText { flags, hits, words }, tk.tokens.join(" "))
+            (
+                MessageText {
+                    flags,
+                    hits,
+                    words,
+                    intent,
+                },
+                tk.tokens.join(" "),
+            )
         })
         .unzip()
 }
@@ -190,6 +202,7 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
     st.bar.finish_and_clear();
     Ok(Analysis {
         staged,
+        engine,
         text,
         tokens,
         conv,
@@ -270,12 +283,23 @@ pub fn run(settings: &Settings) -> Result<Manifest> {
     let staging = Staging::new(&settings.config.output.dir)?;
     let a = analyse(settings)?;
     let ts = Instant::now();
+    let names = &a.engine.intents.names;
+    let session_intents = topics::session_intents(&a.conv, &a.staged.messages, &a.text);
+    let stop = &a.engine.uninformative();
     let mut frames: Vec<(&'static str, DataFrame)> = vec![
         (
             "messages",
-            tables::messages(&a.conv, &a.staged.messages, &a.text, &a.tokens)?,
+            tables::messages(&a.conv, &a.staged.messages, &a.text, &a.tokens, names)?,
         ),
-        ("sessions", tables::sessions(&a.conv, &a.staged.messages)?),
+        (
+            "sessions",
+            tables::sessions(&a.conv, &a.staged.messages, &session_intents, names)?,
+        ),
+        (
+            "question_intents",
+            topics::question_intents(&a.engine.intents, &a.conv, &a.staged.messages, &a.text, &a.tokens, stop)?,
+        ),
+        ("hot_words", topics::hot_words(&a.staged.messages, &a.tokens, stop)?),
         ("turns", tables::turns(&a.conv)?),
         (
             "order_attribution",

@@ -143,6 +143,27 @@ pub struct MessageText {
     pub hits: Hits,
     /// Content words of buyer questions, for `repeat_question`.
     pub words: Vec<String>,
+    /// Intent of a buyer question (index into `IntentModel::names`).
+    pub intent: Option<u8>,
+}
+
+/// Lexicon-hit columns of the `messages` table: (column, rule whose lexicon it is).
+pub const HIT_COLUMNS: &[(&str, &str)] = &[
+    ("hit_pushback", "pushback"),
+    ("hit_urge", "urged"),
+    ("hit_complaint", "complaint"),
+    ("hit_apology", "no_apology"),
+    ("hit_remedy", "no_solution"),
+    ("hit_argue", "argue"),
+    ("hit_forbidden", "forbidden_phrase"),
+    ("hit_follow_up", "missed_follow_up"),
+    ("hit_transfer", "quiet_after_transfer"),
+    ("hit_unhappy", "unhappy_end"),
+];
+
+/// Whether `hits` has rule `id`'s lexicon.
+pub fn has_hit(hits: Hits, id: &str) -> bool {
+    hit(hits, id)
 }
 
 fn jaccard(a: &[String], b: &[String]) -> f64 {

@@ -6,12 +6,17 @@ use polars::prelude::*;
 use crate::conversion::Attribution;
 use crate::frame::{secs, yuan, FrameBuilder};
 use crate::model::{Message, Order, Reject};
-use crate::rules::{MessageText, Violation};
+use crate::rules::{has_hit, MessageText, Violation, HIT_COLUMNS};
 use crate::sessions::Conversations;
 use crate::text::mask_pii;
 use crate::timeutil;
 
-pub fn sessions(conv: &Conversations, messages: &[Message]) -> PolarsResult<DataFrame> {
+pub fn sessions(
+    conv: &Conversations,
+    messages: &[Message],
+    intents: &[Option<u8>],
+    intent_names: &[String],
+) -> PolarsResult<DataFrame> {
     let s = &conv.sessions;
     let fq = |i: usize| s[i].first_question.as_ref();
     let idx: Vec<usize> = (0..s.len()).collect();
@@ -44,6 +49,10 @@ pub fn sessions(conv: &Conversations, messages: &[Message]) -> PolarsResult<Data
         .bool("is_inquiry", s.iter().map(|x| x.is_inquiry))
         .bool("is_after_sales", s.iter().map(|x| x.is_after_sales))
         .bool("buyer_started", s.iter().map(|x| x.buyer_started))
+        .opt_str(
+            "intent",
+            intents.iter().map(|i| i.map(|i| intent_names[i as usize].as_str())),
+        )
         .date("date", s.iter().map(|x| x.day()))
         .build()
 }
@@ -76,12 +85,13 @@ pub fn messages(
     messages: &[Message],
     text: &[MessageText],
     tokens: &[String],
+    intent_names: &[String],
 ) -> PolarsResult<DataFrame> {
     let m = messages;
     let s = &conv.sessions;
     let sid = |i: usize| &s[conv.session_of[i] as usize].session_id;
     let idx: Vec<usize> = (0..m.len()).collect();
-    FrameBuilder::new(m.len())
+    let mut b = FrameBuilder::new(m.len())
         .str("shop_id", m.iter().map(|x| &x.shop_id))
         .str("session_id", idx.iter().map(|&i| sid(i)))
         .u32(
@@ -102,7 +112,14 @@ pub fn messages(
         .bool("is_after_sales", text.iter().map(|t| t.flags.is_after_sales))
         .bool("is_filler", text.iter().map(|t| t.flags.is_filler))
         .bool("is_substantive", text.iter().map(|t| t.flags.is_substantive))
-        .build()
+        .opt_str(
+            "intent",
+            text.iter().map(|t| t.intent.map(|i| intent_names[i as usize].as_str())),
+        );
+    for (name, rule) in HIT_COLUMNS {
+        b = b.bool(name, text.iter().map(|t| has_hit(t.hits, rule)));
+    }
+    b.build()
 }
 
 pub fn violations(conv: &Conversations, messages: &[Message], v: &[Violation]) -> PolarsResult<DataFrame> {

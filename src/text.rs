@@ -47,11 +47,11 @@ impl Lexicon {
         Ok(Self::parse(&crate::lexicons::text(name, path.map(|p| p.as_path()))?))
     }
 
+    /// Entries are separated by newlines or whitespace; `#` starts a comment.
     pub fn parse(text: &str) -> Self {
         Self::from_words(
             text.lines()
-                .map(|l| l.split('#').next().unwrap_or("").trim())
-                .filter(|l| !l.is_empty())
+                .flat_map(|l| l.split('#').next().unwrap_or("").split_whitespace())
                 .map(str::to_owned),
         )
     }
@@ -187,6 +187,8 @@ pub struct TextEngine {
     particles: Lexicon,
     closing: Lexicon,
     after_sales: PhraseMatcher,
+    pub intents: crate::topics::IntentModel,
+    pub stopwords: Lexicon,
 }
 
 impl TextEngine {
@@ -196,54 +198,43 @@ impl TextEngine {
         let mut jieba = Jieba::new();
         load_user_dict(&mut jieba, cfg.user_dict.as_ref())?;
         let question = Lexicon::named("question", cfg.question.as_ref())?;
-        let greeting = Lexicon::named("greeting", cfg.greeting.as_ref())?;
-        let filler = Lexicon::named("filler", cfg.filler.as_ref())?;
-        let particles = Lexicon::named("particles", cfg.particles.as_ref())?;
-        let closing = Lexicon::named("closing", cfg.closing.as_ref())?;
-        let after_sales = Lexicon::named("after_sales", cfg.after_sales.as_ref())?;
-        Ok(Self::from_parts(
+        let mut engine = TextEngine {
             jieba,
-            cfg.hmm,
-            question,
-            greeting,
-            filler,
-            particles,
-            closing,
-            after_sales,
-        ))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn from_parts(
-        mut jieba: Jieba,
-        hmm: bool,
-        question: Lexicon,
-        greeting: Lexicon,
-        filler: Lexicon,
-        particles: Lexicon,
-        closing: Lexicon,
-        after_sales: Lexicon,
-    ) -> Self {
-        for lex in [&greeting, &filler, &closing] {
-            for w in &lex.words {
-                if w.chars().count() > 1 {
-                    jieba.add_word(w, None, None);
-                }
-            }
-        }
-        TextEngine {
-            jieba,
-            hmm,
+            hmm: cfg.hmm,
             question_phrases: PhraseMatcher::new(Lexicon::from_words(
                 question.words.iter().filter(|w| w.chars().count() > 1).cloned(),
             )),
             question,
-            greeting,
-            filler,
-            particles,
-            closing,
-            after_sales: PhraseMatcher::new(after_sales),
+            greeting: Lexicon::named("greeting", cfg.greeting.as_ref())?,
+            filler: Lexicon::named("filler", cfg.filler.as_ref())?,
+            particles: Lexicon::named("particles", cfg.particles.as_ref())?,
+            closing: Lexicon::named("closing", cfg.closing.as_ref())?,
+            after_sales: PhraseMatcher::new(Lexicon::named("after_sales", cfg.after_sales.as_ref())?),
+            intents: crate::topics::IntentModel::load(cfg.intents.as_ref())?,
+            stopwords: Lexicon::named("stopwords", cfg.stopwords.as_ref())?,
+        };
+        let mut phrases = vec![engine.greeting.clone(), engine.filler.clone(), engine.closing.clone()];
+        phrases.extend(engine.intents.words().cloned());
+        for lex in &phrases {
+            engine.add_words(lex);
         }
+        Ok(engine)
+    }
+
+    /// Words that say nothing about what buyers want, left out of hot words:
+    /// stop words, particles, greetings, closings and filler.
+    pub fn uninformative(&self) -> Lexicon {
+        Lexicon::from_words(
+            [
+                &self.stopwords,
+                &self.particles,
+                &self.greeting,
+                &self.closing,
+                &self.filler,
+            ]
+            .into_iter()
+            .flat_map(|l| l.words.iter().cloned()),
+        )
     }
 
     /// Adds phrases as single words to the segmenter (rule lexicons do this so
@@ -317,12 +308,15 @@ impl TextEngine {
         f
     }
 
-    /// Meaningful tokens for similarity and hot words: no punctuation, particles or greetings.
+    /// Meaningful tokens for question similarity: no punctuation, particles,
+    /// greetings or stop words.
     pub fn content_words<'a>(&self, tk: &Tokens<'a>) -> Vec<&'a str> {
         tk.tokens
             .iter()
             .copied()
-            .filter(|t| is_word(t) && !self.particles.contains(t) && !self.greeting.contains(t))
+            .filter(|t| {
+                is_word(t) && !self.particles.contains(t) && !self.greeting.contains(t) && !self.stopwords.contains(t)
+            })
             .collect()
     }
 }

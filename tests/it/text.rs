@@ -93,3 +93,65 @@ fn pii_is_masked_in_outputs() {
         "寄到浙江省杭州市西湖区***"
     );
 }
+
+#[test]
+fn question_intents() {
+    let e = engine();
+    let intent = |t: &str| {
+        let tk = e.tokenize(t);
+        let f = e.flags(Sender::Buyer, MsgType::Text, &tk);
+        e.intents.names[e.intents.classify(&tk, f.is_after_sales) as usize].clone()
+    };
+    assert_eq!(intent("我身高165体重110斤穿什么码"), "尺码/规格");
+    assert_eq!(intent("白色还有现货吗"), "库存/现货");
+    assert_eq!(intent("今天拍明天能发货吗"), "发货/物流");
+    assert_eq!(intent("能便宜点吗"), "价格/优惠/议价");
+    assert_eq!(intent("这个面料起球吗"), "材质/质量");
+    assert_eq!(intent("这个怎么清洗"), "使用方法");
+    assert_eq!(intent("我要退货，怎么退"), "售后");
+    assert_eq!(intent("你们是哪里的公司"), "其他");
+}
+
+#[test]
+fn hot_words_and_question_intents_tables() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[
+            ("10:00:00", "buyer", "在吗"),
+            ("10:00:05", "buyer", "这个面料起球吗"),
+            ("10:00:10", "小美", "不会起球的亲"),
+            ("10:00:30", "buyer", "面料是纯棉的吗"),
+            ("10:00:40", "小美", "是精梳棉"),
+            ("10:01:00", "buyer", "好的谢谢"),
+        ],
+    );
+    let a = f.analyse();
+    let stop = a.engine.uninformative();
+    let q = kefu::topics::question_intents(
+        &a.engine.intents,
+        &a.conv,
+        &a.staged.messages,
+        &a.text,
+        &a.tokens,
+        &stop,
+    )
+    .unwrap();
+    let r = row(&q, &[("intent", "材质/质量")]);
+    assert_eq!((r["questions"].as_str(), r["sessions"].as_str()), ("2", "1"));
+    assert!(r["top_words"].starts_with("面料:2"), "{}", r["top_words"]);
+    let h = kefu::topics::hot_words(&a.staged.messages, &a.tokens, &stop).unwrap();
+    let top = row(&h, &[("sender", "buyer"), ("rank", "1")]);
+    assert_eq!(
+        (top["word"].as_str(), top["count"].as_str(), top["week"].as_str()),
+        ("面料", "2", "2026-W47")
+    );
+    let words: Vec<String> = (0..h.height())
+        .map(|i| h.column("word").unwrap().get(i).unwrap().get_str().unwrap().to_owned())
+        .collect();
+    for w in ["在吗", "好的", "谢谢", "的"] {
+        assert!(!words.contains(&w.to_string()), "{w} is not a hot word");
+    }
+}
