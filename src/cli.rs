@@ -34,6 +34,44 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Print one session as a transcript with turns, response times and violations marked.
     Explain(ExplainArgs),
+    /// Measure segmentation quality or pipeline speed; results go to benches/results/.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Segmentation P/R/F1 on a gold-segmented corpus (SIGHAN format).
+    Segmentation {
+        /// Gold file, words separated by spaces.
+        #[arg(long, default_value = "../shared/data/icwb2/pku_test_gold.utf8")]
+        gold: PathBuf,
+        /// Where to write the JSON results.
+        #[arg(long, default_value = "benches/results/segmentation-pku.json")]
+        out: PathBuf,
+    },
+    /// Generate synthetic data, run the whole pipeline, report per-stage time,
+    /// throughput and peak memory.
+    Pipeline {
+        /// Sessions per shop per day (about 5.4 messages each).
+        #[arg(long, default_value_t = 2000)]
+        sessions_per_day: u32,
+        #[arg(long, default_value_t = 10)]
+        shops: u32,
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        #[arg(long, default_value_t = 8)]
+        agents: u32,
+        /// Scratch folder for the generated data and the outputs.
+        #[arg(long, default_value = "bench-out")]
+        work: PathBuf,
+        /// Where to write the JSON results.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 #[derive(Debug, Args)]

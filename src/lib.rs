@@ -4,6 +4,7 @@
 //! `text`, `sessions`, `conversion` and `rules` build facts from them; `marts`
 //! and `scoring` build the reporting tables; `tables` and `sink` write them.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod conversion;
@@ -18,6 +19,7 @@ pub mod model;
 pub mod pipeline;
 pub mod rules;
 pub mod scoring;
+pub mod segeval;
 pub mod sessions;
 pub mod sink;
 pub mod tables;

@@ -88,6 +88,52 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
             };
             print!("{}", kefu::explain::explain(&out, &a.session_id, a.shop.as_deref())?);
         }
+        Command::Bench(kefu::cli::BenchCommand::Segmentation { gold, out }) => {
+            let settings = pipeline::load_settings(None, Overrides::default())?;
+            let r = kefu::bench::segmentation(&gold, &settings.config.text)?;
+            for v in &r.variants {
+                println!(
+                    "{:<5} hmm={:<5} P={:.3} R={:.3} F1={:.3}  ({})",
+                    v.name, v.hmm, v.score.precision, v.score.recall, v.score.f1, v.dictionary
+                );
+            }
+            kefu::bench::write_json(&out, &r)?;
+            println!("wrote {}", out.display());
+        }
+        Command::Bench(kefu::cli::BenchCommand::Pipeline {
+            sessions_per_day,
+            shops,
+            days,
+            agents,
+            work,
+            out,
+            threads,
+        }) => {
+            if let Some(n) = threads {
+                kefu::set_threads(n)?;
+            }
+            let spec = kefu::generate::Spec {
+                seed: 1,
+                shops,
+                agents,
+                days,
+                sessions_per_day,
+                sample_layout: false,
+            };
+            let r = kefu::bench::pipeline(&work, &spec)?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+            let out = out.unwrap_or_else(|| {
+                format!(
+                    "benches/results/pipeline-{}k-{}-{}t.json",
+                    r.messages / 1000,
+                    r.build_profile,
+                    r.threads
+                )
+                .into()
+            });
+            kefu::bench::write_json(&out, &r)?;
+            println!("wrote {}", out.display());
+        }
         Command::Generate(a) => {
             let spec = kefu::generate::Spec {
                 seed: a.seed,
