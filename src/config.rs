@@ -141,7 +141,7 @@ pub enum Credit {
 /// messages. Each lexicon is a UTF-8 file, one word or phrase a line, `#`
 /// starts a comment. A lexicon not named here uses kefu's built-in copy of
 /// `pipelines/lexicons/<name>.txt`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TextConfig {
     /// jieba user dictionary (`word [freq] [tag]` a line) added to jieba's own.
@@ -165,23 +165,6 @@ pub struct TextConfig {
     pub intents: Option<PathBuf>,
     /// Words left out of hot words and question similarity.
     pub stopwords: Option<PathBuf>,
-}
-
-impl Default for TextConfig {
-    fn default() -> Self {
-        TextConfig {
-            user_dict: None,
-            hmm: false,
-            question: None,
-            greeting: None,
-            filler: None,
-            particles: None,
-            after_sales: None,
-            closing: None,
-            intents: None,
-            stopwords: None,
-        }
-    }
 }
 
 impl TextConfig {

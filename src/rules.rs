@@ -300,7 +300,9 @@ fn session_violations(
         let tx = &text[i];
         match msg.sender {
             Sender::Buyer => {
-                if on("urged") && hit(tx.hits, "urged") && waiting_since.is_some_and(|w| w < i) {
+                // 在吗 while already waiting is urging too, not a greeting.
+                let urging = hit(tx.hits, "urged") || tx.flags.is_greeting;
+                if on("urged") && urging && waiting_since.is_some_and(|w| w < i) {
                     push("urged", turn_agent(i), i, None, None);
                 }
                 if on("complaint") && hit(tx.hits, "complaint") {

@@ -139,20 +139,24 @@ pub struct Flags {
 }
 
 /// Interrogative morphemes that make any token starting with them a question word.
-const INTERROGATIVE_PREFIXES: &[&str] = &[
-    "哪",
-    "几",
-    "多少",
-    "怎么",
-    "怎样",
-    "什么",
-    "啥",
-    "为啥",
-    "咋",
-    "为什么",
-    "是否",
+#[rustfmt::skip]
+const INTERROGATIVE_PREFIXES: &[&str] = &["哪", "几", "多少", "怎么", "怎样", "什么", "啥", "为啥", "咋", "为什么", "是否", "谁"];
+/// Interrogatives that make a question wherever they sit in a token (穿多大, 有没有货).
+#[rustfmt::skip]
+const INTERROGATIVE_INFIXES: &[&str] = &[
+    "多大", "多少", "多久", "多长", "多高", "多重", "多厚", "有没有", "是不是", "能不能", "可不可以", "会不会",
+    "要不要", "怎么", "什么", "为什么", "哪里", "哪个", "几天", "几号", "几点",
 ];
-const NOT_INTERROGATIVE: &[&str] = &["几乎", "什么的", "怎么着", "哪怕"];
+const NOT_INTERROGATIVE: &[&str] = &["几乎", "什么的", "怎么着", "哪怕", "谁知道"];
+/// Sentence-final particles that make a question when glued to a word (人呢, 还有吗).
+const FINAL_PARTICLES: &[char] = &['吗', '呢'];
+
+/// `X不X` (热不热, 好不好): the A-not-A question form.
+fn has_a_not_a(text: &str) -> bool {
+    let c: Vec<char> = text.chars().collect();
+    c.windows(3)
+        .any(|w| w[1] == '不' && w[0] == w[2] && w[0] != '不' && !w[0].is_ascii())
+}
 
 /// Reads a jieba user dictionary (`word [freq] [tag]` a line); unlike jieba's
 /// own loader it allows `#` comments and names the bad line.
@@ -266,8 +270,20 @@ impl TextEngine {
     }
 
     fn is_interrogative(&self, t: &str) -> bool {
+        if NOT_INTERROGATIVE.contains(&t) {
+            return false;
+        }
         self.question.contains(t)
-            || (INTERROGATIVE_PREFIXES.iter().any(|p| t.starts_with(p)) && !NOT_INTERROGATIVE.contains(&t))
+            || INTERROGATIVE_PREFIXES.iter().any(|p| t.starts_with(p))
+            || INTERROGATIVE_INFIXES.iter().any(|p| t.contains(p))
+            || (t.chars().count() > 1 && t.ends_with(FINAL_PARTICLES))
+    }
+
+    /// `A还是B` at the end of a message (S还是M, 现货还是预售): an alternative
+    /// question; `还是不行` is not one.
+    fn is_alternative(&self, words: &[&str]) -> bool {
+        let n = words.len();
+        n >= 3 && words[n - 2] == "还是" && !words[n - 1].starts_with(['不', '没'])
     }
 
     /// Flags of one message from its tokens.
@@ -289,7 +305,17 @@ impl TextEngine {
                     .words()
                     .filter(|t| !self.greeting.contains(t))
                     .any(|t| self.is_interrogative(t));
-                let asks = asks || !self.question_phrases.find(tk.text, &tk.boundaries).is_empty();
+                let words: Vec<&str> = tk.words().collect();
+                // 周末有人吗: a greeting-question at the end asks about what came before it.
+                let trailing_greeting_question = !after_greeting.is_empty()
+                    && words
+                        .last()
+                        .is_some_and(|w| self.greeting.contains(w) && w.ends_with(FINAL_PARTICLES));
+                let asks = asks
+                    || !self.question_phrases.find(tk.text, &tk.boundaries).is_empty()
+                    || has_a_not_a(tk.text)
+                    || self.is_alternative(&words)
+                    || trailing_greeting_question;
                 f.is_question = !after_greeting.is_empty() && !f.is_closing && (has_mark || asks);
                 f.is_after_sales = !self.after_sales.find(tk.text, &tk.boundaries).is_empty();
             }

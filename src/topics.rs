@@ -78,11 +78,13 @@ impl IntentModel {
         if after_sales {
             return self.after_sales();
         }
-        let mut best = (0usize, self.other());
+        // Most phrases wins; ties go to the longer (more specific) phrases, then the earlier intent.
+        let mut best = ((0usize, 0usize), self.other());
         for (i, m) in self.matchers.iter().enumerate() {
-            let n = m.find(tk.text, &tk.boundaries).len();
-            if n > best.0 {
-                best = (n, i as u8);
+            let hits = m.find(tk.text, &tk.boundaries);
+            let score = (hits.len(), hits.iter().map(|h| h.chars().count()).sum::<usize>());
+            if score > best.0 {
+                best = (score, i as u8);
             }
         }
         best.1

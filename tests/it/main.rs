@@ -5,6 +5,7 @@ mod cli;
 mod conversion;
 mod helpers;
 mod ingest;
+mod labels;
 mod rules;
 mod sessions;
 mod text;
