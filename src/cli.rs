@@ -34,6 +34,15 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Print one session as a transcript with turns, response times and violations marked.
     Explain(ExplainArgs),
+    /// Write report.html (the weekly review page) from a run's output folder.
+    Report {
+        /// Output folder of a `kefu run` (default: the job's output folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Pipeline job whose output folder to read.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Measure segmentation quality or pipeline speed; results go to benches/results/.
     #[command(subcommand)]
     Bench(BenchCommand),

@@ -60,6 +60,9 @@ pub struct OutputConfig {
     /// Output folder; replaced as a whole, atomically, at the end of a run.
     #[serde(default = "default_out")]
     pub dir: PathBuf,
+    /// Also write `report.html` (the weekly review page) into the output folder.
+    #[serde(default)]
+    pub report: bool,
 }
 
 fn default_out() -> PathBuf {
@@ -68,7 +71,10 @@ fn default_out() -> PathBuf {
 
 impl Default for OutputConfig {
     fn default() -> Self {
-        OutputConfig { dir: default_out() }
+        OutputConfig {
+            dir: default_out(),
+            report: false,
+        }
     }
 }
 

@@ -76,6 +76,18 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 writeln!(out, "{}", words.join(" "))?;
             }
         }
+        Command::Report { out, config } => {
+            let out = match out {
+                Some(o) => o,
+                None => {
+                    pipeline::load_settings(config.as_deref(), Overrides::default())?
+                        .config
+                        .output
+                        .dir
+                }
+            };
+            println!("wrote {}", kefu::report::write(&out)?.display());
+        }
         Command::Explain(a) => {
             let out = match a.out {
                 Some(o) => o,

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{self, PipelineConfig, Settings};
 use crate::conversion::{self, Attribution};
 use crate::error::{KefuError, Result};
+use crate::funnel;
 use crate::ingest::{self, InputFile, Staged};
 use crate::marts;
 use crate::model::{MsgType, Sender};
@@ -300,6 +301,11 @@ pub fn run(settings: &Settings) -> Result<Manifest> {
             topics::question_intents(&a.engine.intents, &a.conv, &a.staged.messages, &a.text, &a.tokens, stop)?,
         ),
         ("hot_words", topics::hot_words(&a.staged.messages, &a.tokens, stop)?),
+        (
+            "shop_daily",
+            funnel::shop_daily(&a.conv, &a.staged.orders, &a.attributions)?,
+        ),
+        ("hourly_load", funnel::hourly_load(&a.conv, &a.staged.messages)?),
         ("turns", tables::turns(&a.conv)?),
         (
             "order_attribution",
@@ -336,6 +342,9 @@ pub fn run(settings: &Settings) -> Result<Manifest> {
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| KefuError::Other(e.to_string()))?;
     staging.write_file("manifest.json", &json)?;
+    if settings.config.output.report {
+        crate::report::write(staging.path())?;
+    }
     staging.commit()?;
     Ok(manifest)
 }

@@ -229,6 +229,21 @@ fn session_violations(
             .or_else(|| s.first_agent_id.clone())
     };
 
+    // Whether a turn asks or requests something: a question, any text that is not
+    // only a closing, or a non-text message other than an emoji.
+    let asks = |t: &crate::sessions::Turn| {
+        let end = t.answer_msg.unwrap_or(s.msgs.end);
+        (t.first_msg..end)
+            .filter(|&i| messages[i].sender == Sender::Buyer)
+            .any(|i| {
+                let f = text[i].flags;
+                match messages[i].msg_type {
+                    MsgType::Text => f.is_question || (!f.is_closing && !messages[i].content.trim().is_empty()),
+                    MsgType::Emoji => false,
+                    _ => true,
+                }
+            })
+    };
     for t in turns {
         let secs = t.response_ms.map(crate::frame::secs);
         if t.turn_no == 1 && s.buyer_started && on("slow_first_response") && t.in_service_hours {
@@ -242,7 +257,8 @@ fn session_violations(
                 );
             }
         }
-        if t.turn_no > 1 && on("slow_reply") && t.in_service_hours {
+        // A closing (好的谢谢) answered late is no slow reply.
+        if t.turn_no > 1 && on("slow_reply") && t.in_service_hours && asks(t) {
             if let Some(x) = secs.filter(|x| *x > m.reply_slow_secs) {
                 push(
                     "slow_reply",
@@ -253,21 +269,8 @@ fn session_violations(
                 );
             }
         }
-        if !t.answered() && on("unanswered") {
-            // The turn's buyer messages up to the next agent message (none: it is unanswered).
-            let asks = (t.first_msg..s.msgs.end)
-                .filter(|&i| messages[i].sender == Sender::Buyer)
-                .any(|i| {
-                    let f = text[i].flags;
-                    match messages[i].msg_type {
-                        MsgType::Text => f.is_question || (!f.is_closing && !messages[i].content.trim().is_empty()),
-                        MsgType::Emoji => false,
-                        _ => true,
-                    }
-                });
-            if asks {
-                push("unanswered", t.agent_id.clone(), t.first_msg, None, None);
-            }
+        if !t.answered() && on("unanswered") && asks(t) {
+            push("unanswered", t.agent_id.clone(), t.first_msg, None, None);
         }
     }
 

@@ -81,7 +81,7 @@ fn outputs_identical_whatever_the_thread_count() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let (fa, fb) = (parquet_files(&a), parquet_files(&b));
-    assert_eq!(fa.len(), 10);
+    assert_eq!(fa.len(), 12);
     for ((na, ba), (nb, bb)) in fa.iter().zip(&fb) {
         assert_eq!(na, nb);
         assert!(ba == bb, "{na} differs between --threads 1 and 2");
@@ -294,4 +294,37 @@ fn missing_lexicon_and_bad_threshold_exit_2_naming_the_key() {
     let o = kefu().args(["run", "--config"]).arg(&cfg).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("repeat_similarity"));
+}
+
+#[test]
+fn report_is_self_contained_and_escapes_evidence() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[
+            ("10:00:00", "buyer", "<script>alert(1)</script>有货吗"),
+            ("10:01:00", "小美", "有的亲"),
+        ],
+    );
+    let out = f.path().join("out");
+    let o = kefu()
+        .args(["run", "--messages"])
+        .arg(f.path().join("messages"))
+        .arg("--orders")
+        .arg(f.path().join("orders"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The default job turns the report on.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("排行榜") && html.contains("<svg"));
+    assert!(!html.contains("<script") && html.contains("&lt;script&gt;"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network references"
+    );
 }

@@ -160,3 +160,48 @@ fn empty_orders_file_is_valid() {
         ("0", "0.0")
     );
 }
+
+#[test]
+fn shop_daily_funnel_by_hand() {
+    let f = inquiry_and_orders();
+    let a = f.analyse();
+    let d = kefu::funnel::shop_daily(&a.conv, &a.staged.orders, &a.attributions).unwrap();
+    // 2026-11-16: buyers b1 and b2 chatted; only b1 inquired; O1 (paid 99.00) converts it.
+    let mon = row(&d, &[("date", "2026-11-16")]);
+    assert_eq!(
+        (
+            mon["buyers"].as_str(),
+            mon["inquiries"].as_str(),
+            mon["paid_buyers"].as_str()
+        ),
+        ("2", "1", "1")
+    );
+    assert_eq!(
+        (mon["lost_inquiries"].as_str(), mon["conversion_rate"].as_str()),
+        ("0", "1.0")
+    );
+    // 2026-11-17: O1 (99.00, credited and silent), O3 (not paid), O4 (not paid, silent).
+    let tue = row(&d, &[("date", "2026-11-17")]);
+    assert_eq!(
+        (
+            tue["orders"].as_str(),
+            tue["paid_orders"].as_str(),
+            tue["silent_orders"].as_str()
+        ),
+        ("3", "1", "2")
+    );
+    assert_eq!(
+        (tue["agent_sales_amount"].as_str(), tue["silent_sales_amount"].as_str()),
+        ("99.0", "0.0")
+    );
+    // 2026-11-18: O2 (59.90 paid, silent, outside the window).
+    let wed = row(&d, &[("date", "2026-11-18")]);
+    assert_eq!(
+        (wed["silent_paid_orders"].as_str(), wed["silent_share"].as_str()),
+        ("1", "1.0")
+    );
+    assert_eq!(
+        (wed["silent_sales_amount"].as_str(), wed["avg_order_value"].as_str()),
+        ("59.9", "59.9")
+    );
+}

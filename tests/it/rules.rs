@@ -235,3 +235,14 @@ fn violations_table_carries_evidence_value_and_agent() {
         ("1", "0")
     );
 }
+
+#[test]
+fn closing_answered_late_is_no_slow_reply() {
+    let fired = rules_of(&[
+        ("10:00:00", "buyer", "有货吗"),
+        ("10:00:10", "小美", "有的亲"),
+        ("10:01:00", "buyer", "好的谢谢"),
+        ("10:30:00", "小美", "亲，记得付款哦"),
+    ]);
+    assert!(fired.is_empty(), "{fired:?}");
+}
