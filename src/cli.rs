@@ -43,9 +43,46 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Agents needed for a daily sales target: (target ÷ 客单价) × inquiry share ÷
+    /// conversion rate ÷ max receptions per agent per day, rates measured from a run's output.
+    PlanStaffing(StaffingArgs),
     /// Measure segmentation quality or pipeline speed; results go to benches/results/.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct StaffingArgs {
+    /// Daily sales target in CNY (e.g. a 大促 day).
+    #[arg(long, value_name = "CNY")]
+    pub target_sales: f64,
+    /// Shop to plan for (default: every shop in the output).
+    #[arg(long)]
+    pub shop: Option<String>,
+    /// 客单价 in CNY; measured (paid sales ÷ paid orders) when absent.
+    #[arg(long)]
+    pub avg_order_value: Option<f64>,
+    /// Share of paid orders that come through an inquiry (0–1); measured as 1 − silent share.
+    #[arg(long)]
+    pub inquiry_share: Option<f64>,
+    /// 询单转化率 (0–1); measured as paid buyers ÷ inquiries.
+    #[arg(long)]
+    pub conversion_rate: Option<f64>,
+    /// Buyers one agent can take a day; measured as the busiest agent-day.
+    #[arg(long)]
+    pub max_receptions: Option<f64>,
+    /// Buyers one agent can take in an hour; measured as the busiest agent-hour.
+    #[arg(long)]
+    pub max_receptions_per_hour: Option<f64>,
+    /// How many peak hours to show.
+    #[arg(long, default_value_t = 5)]
+    pub peak_hours: usize,
+    /// Output folder of a `kefu run` (default: the job's output folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Pipeline job whose output folder to read.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,7 @@ pub mod scoring;
 pub mod segeval;
 pub mod sessions;
 pub mod sink;
+pub mod staffing;
 pub mod tables;
 pub mod text;
 pub mod timeutil;

@@ -88,6 +88,37 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
             };
             println!("wrote {}", kefu::report::write(&out)?.display());
         }
+        Command::PlanStaffing(a) => {
+            if !(a.target_sales > 0.0) {
+                return Err(KefuError::Config("--target-sales must be positive".into()).into());
+            }
+            let out = match a.out {
+                Some(o) => o,
+                None => {
+                    pipeline::load_settings(a.config.as_deref(), Overrides::default())?
+                        .config
+                        .output
+                        .dir
+                }
+            };
+            let shops = match a.shop {
+                Some(s) => vec![s],
+                None => kefu::staffing::shops(&out)?,
+            };
+            let given = kefu::staffing::Given {
+                target_sales: a.target_sales,
+                avg_order_value: a.avg_order_value,
+                inquiry_share: a.inquiry_share,
+                conversion_rate: a.conversion_rate,
+                max_receptions: a.max_receptions,
+                max_receptions_per_hour: a.max_receptions_per_hour,
+            };
+            for shop in shops {
+                let (inputs, shares) = kefu::staffing::measure(&out, &shop, &given)?;
+                let plan = kefu::staffing::plan(a.target_sales, &inputs, &shares, a.peak_hours);
+                println!("{}", kefu::staffing::render(&shop, a.target_sales, &inputs, &plan));
+            }
+        }
         Command::Explain(a) => {
             let out = match a.out {
                 Some(o) => o,

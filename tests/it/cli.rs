@@ -328,3 +328,47 @@ fn report_is_self_contained_and_escapes_evidence() {
         "no network references"
     );
 }
+
+#[test]
+fn plan_staffing_with_given_rates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert!(kefu()
+        .args(["run", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let o = kefu()
+        .args([
+            "plan-staffing",
+            "--target-sales",
+            "100000",
+            "--avg-order-value",
+            "200",
+            "--inquiry-share",
+            "0.3",
+        ])
+        .args([
+            "--conversion-rate",
+            "0.25",
+            "--max-receptions",
+            "120",
+            "--max-receptions-per-hour",
+            "15",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    // 100 000 ÷ 200 = 500 orders × 0.3 ÷ 0.25 = 600 inquiries ÷ 120 = 5 agents, for each of the two shops.
+    assert_eq!(
+        text.matches("→ 订单 500 · 询单 600 · 客服 5.0 人（取整 5 人）").count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("(given)") && text.contains("高峰时段"));
+}
