@@ -89,7 +89,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
             println!("wrote {}", kefu::report::write(&out)?.display());
         }
         Command::PlanStaffing(a) => {
-            if !(a.target_sales > 0.0) {
+            if a.target_sales.is_nan() || a.target_sales <= 0.0 {
                 return Err(KefuError::Config("--target-sales must be positive".into()).into());
             }
             let out = match a.out {
