@@ -7,5 +7,6 @@ mod helpers;
 mod ingest;
 mod labels;
 mod rules;
+mod scoring;
 mod sessions;
 mod text;

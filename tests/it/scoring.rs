@@ -1,0 +1,57 @@
+//! The weekly score recomputed by hand from agent_daily figures for two agents.
+
+use crate::helpers::*;
+
+#[test]
+fn weekly_score_and_rank_by_hand() {
+    let f = Fixture::new();
+    // 小美: answers in 10 s with substance; b1 converts (paid), b2 does not.
+    f.chat(
+        "a1",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "有现货吗"), ("10:00:10", "小美", "有现货的亲")],
+    );
+    f.chat(
+        "a2",
+        "b2",
+        "2026-11-16",
+        &[("11:00:00", "buyer", "包邮吗"), ("11:00:10", "小美", "满99包邮的亲")],
+    );
+    // 小雨: 70 s to answer, after two fillers; no order.
+    f.chat(
+        "c1",
+        "b3",
+        "2026-11-16",
+        &[
+            ("12:00:00", "buyer", "这个面料起球吗"),
+            ("12:00:05", "小雨", "好的亲"),
+            ("12:00:10", "小雨", "稍等亲"),
+            ("12:01:10", "小雨", "不会起球的亲"),
+        ],
+    );
+    f.orders(&[("O1", "b1", "2026-11-16 12:00:00", "2026-11-16 12:01:00", "100")]);
+    let a = f.analyse();
+    let w = &a.agent_weekly;
+    let mei = row(w, &[("agent_id", "测试店:小美")]);
+    let yu = row(w, &[("agent_id", "测试店:小雨")]);
+
+    // 小美: conversion 1/2 = 0.5 → (0.5−0.2)/(0.6−0.2) = 75; first response 10 s → 100;
+    // average response 10 s → 100; 3-min rate 1 → 100; first questions answered 2/2 → 100;
+    // violations: none → 100 each. Weighted (0.3·75 + 0.7·100) / 1.0 = 92.5.
+    assert_eq!(mei["conversion_rate"], "0.5");
+    assert_eq!(mei["score_conversion_rate"], "75.0");
+    assert_eq!(mei["score"], "92.5");
+    // 小雨: conversion 0/1 = 0 → 0; first response 5 s → 100 (the filler counts as a response);
+    // average 5 s → 100; 3-min rate → 100; first question answered (after 70 s) → 100;
+    // one wait violation (stalled_first_question, two fillers) in one session.
+    assert_eq!(yu["conversion_rate"], "0.0");
+    assert_eq!(yu["score_conversion_rate"], "0.0");
+    assert_eq!(yu["violations_wait"], "1", "stalled_first_question");
+    // wait per 100 sessions = 100 → past `bad` 30 → 0 points; think, annoy 0 → 100.
+    // (0.3·0 + 0.1·100 + 0.1·100 + 0.1·100 + 0.1·100 + 0.1·0 + 0.1·100 + 0.1·100) / 1.0 = 60.
+    assert_eq!(yu["score"], "60.0");
+    assert_eq!((mei["rank"].as_str(), yu["rank"].as_str()), ("1", "2"));
+    assert_eq!(mei["week"], "2026-W47");
+    assert_eq!(mei["insufficient_sample"], "true", "2 inquiries < min_inquiries 10");
+}
