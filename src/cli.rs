@@ -117,6 +117,9 @@ pub enum BenchCommand {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Also run the pandas + jieba and DuckDB peers (benches/peers/) and check they agree.
+        #[arg(long)]
+        peers: bool,
     },
 }
 

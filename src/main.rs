@@ -151,6 +151,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
             work,
             out,
             threads,
+            peers,
         }) => {
             if let Some(n) = threads {
                 kefu::set_threads(n)?;
@@ -163,7 +164,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 sessions_per_day,
                 sample_layout: false,
             };
-            let r = kefu::bench::pipeline(&work, &spec)?;
+            let r = kefu::bench::pipeline(&work, &spec, peers)?;
             println!("{}", serde_json::to_string_pretty(&r)?);
             let out = out.unwrap_or_else(|| {
                 format!(

@@ -280,6 +280,11 @@ fn table_counts(files: &[InputFile]) -> BTreeMap<&'static str, TableCounts> {
 
 /// Runs the whole job and writes every table; returns the manifest.
 pub fn run(settings: &Settings) -> Result<Manifest> {
+    run_keep(settings).map(|(m, _)| m)
+}
+
+/// [`run`], also returning the analysis (for benchmarks that inspect it).
+pub fn run_keep(settings: &Settings) -> Result<(Manifest, Analysis)> {
     let t0 = Instant::now();
     let staging = Staging::new(&settings.config.output.dir)?;
     let a = analyse(settings)?;
@@ -287,7 +292,7 @@ pub fn run(settings: &Settings) -> Result<Manifest> {
     let names = &a.engine.intents.names;
     let session_intents = topics::session_intents(&a.conv, &a.staged.messages, &a.text);
     let stop = &a.engine.uninformative();
-    let mut frames: Vec<(&'static str, DataFrame)> = vec![
+    let frames: Vec<(&'static str, DataFrame)> = vec![
         (
             "messages",
             tables::messages(&a.conv, &a.staged.messages, &a.text, &a.tokens, names)?,
@@ -315,16 +320,16 @@ pub fn run(settings: &Settings) -> Result<Manifest> {
             "violations",
             tables::violations(&a.conv, &a.staged.messages, &a.violations)?,
         ),
-        ("agent_daily", a.agent_daily),
-        ("agent_weekly", a.agent_weekly),
+        ("agent_daily", a.agent_daily.clone()),
+        ("agent_weekly", a.agent_weekly.clone()),
         ("rejects", tables::rejects(&a.staged.rejects)?),
     ];
     let mut outputs = BTreeMap::new();
-    for (name, df) in frames.iter_mut() {
-        staging.write_table(name, df)?;
-        outputs.insert(*name, df.height() as u64);
+    for (name, mut df) in frames {
+        staging.write_table(name, &mut df)?;
+        outputs.insert(name, df.height() as u64);
     }
-    let mut stage_ms = a.timings;
+    let mut stage_ms = a.timings.clone();
     stage_ms.insert(
         format!("{:02}_sink", stage_ms.len() + 1),
         ts.elapsed().as_millis() as u64,
@@ -335,7 +340,7 @@ pub fn run(settings: &Settings) -> Result<Manifest> {
         config_hash: config_hash(settings),
         timezone: settings.zone.name(),
         tables: table_counts(&a.staged.files),
-        inputs: a.staged.files,
+        inputs: a.staged.files.clone(),
         outputs,
         stage_ms,
         wall_ms: t0.elapsed().as_millis() as u64,
@@ -346,7 +351,7 @@ pub fn run(settings: &Settings) -> Result<Manifest> {
         crate::report::write(staging.path())?;
     }
     staging.commit()?;
-    Ok(manifest)
+    Ok((manifest, a))
 }
 
 /// The summary `kefu run` prints: rows reconciled per input table and rows per output table.

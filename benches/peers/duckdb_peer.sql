@@ -1,0 +1,76 @@
+-- What a data team writes: sessions, turns, response times and per-agent
+-- conversion in DuckDB SQL, by kefu's definitions (CONTRACT §4). Expects a
+-- table `m` (messages with rn = file order) and `o` (orders) to exist.
+
+CREATE OR REPLACE TEMP TABLE m1 AS
+SELECT *,
+       epoch_ms(sent_at::TIMESTAMP) AS ts,
+       epoch_ms(sent_at::TIMESTAMP) - lag(epoch_ms(sent_at::TIMESTAMP)) OVER w AS gap
+FROM m
+WINDOW w AS (PARTITION BY shop_id, buyer_id ORDER BY sent_at::TIMESTAMP, rn);
+
+-- 24 h segments: a waiting buyer never spans one.
+CREATE OR REPLACE TEMP TABLE m2 AS
+SELECT *, sum(CASE WHEN gap IS NULL OR gap > 86400000 THEN 1 ELSE 0 END)
+            OVER (PARTITION BY shop_id, buyer_id ORDER BY ts, rn ROWS UNBOUNDED PRECEDING) AS seg
+FROM m1;
+
+-- Waiting = the last buyer-or-agent message before this one (in the segment) is the buyer's.
+CREATE OR REPLACE TEMP TABLE m3 AS
+SELECT *,
+       last_value(CASE WHEN sender IN ('buyer', 'agent') THEN sender END IGNORE NULLS)
+         OVER (PARTITION BY shop_id, buyer_id, seg ORDER BY ts, rn
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_person
+FROM m2;
+
+CREATE OR REPLACE TEMP TABLE m4 AS
+SELECT *, sum(CASE WHEN gap IS NULL OR gap > 86400000
+                     OR (sender = 'buyer' AND gap > 1800000 AND coalesce(last_person, '') <> 'buyer')
+                   THEN 1 ELSE 0 END)
+            OVER (PARTITION BY shop_id, buyer_id ORDER BY ts, rn ROWS UNBOUNDED PRECEDING) AS sess
+FROM m3;
+
+-- Turn starts: a buyer message whose previous buyer-or-agent message in the session is not the buyer's.
+CREATE OR REPLACE TEMP TABLE m5 AS
+SELECT *,
+       last_value(CASE WHEN sender IN ('buyer', 'agent') THEN sender END IGNORE NULLS)
+         OVER (PARTITION BY shop_id, buyer_id, sess ORDER BY ts, rn
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_person,
+       first_value(CASE WHEN sender = 'agent' THEN ts END IGNORE NULLS)
+         OVER (PARTITION BY shop_id, buyer_id, sess ORDER BY ts, rn
+               ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS next_agent_ts,
+       first_value(CASE WHEN sender IN ('buyer', 'agent') THEN sender END IGNORE NULLS)
+         OVER (PARTITION BY shop_id, buyer_id, sess ORDER BY ts, rn
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_person
+FROM m4;
+
+CREATE OR REPLACE TEMP TABLE turns AS
+SELECT shop_id, buyer_id, sess, ts AS start_ts, next_agent_ts - ts AS rt, first_person,
+       row_number() OVER (PARTITION BY shop_id, buyer_id, sess ORDER BY ts, rn) AS turn_no,
+       hour(sent_at::TIMESTAMP) BETWEEN 8 AND 22 AS in_hours
+FROM m5
+WHERE sender = 'buyer' AND coalesce(prev_person, '') <> 'buyer';
+
+CREATE OR REPLACE TEMP TABLE sessions AS
+SELECT shop_id, buyer_id, sess, min(ts) AS start_ts, min(sent_at::TIMESTAMP) AS start_at,
+       any_value(first_person) AS first_person, count(*) FILTER (WHERE sender = 'agent') AS n_agent
+FROM m5 GROUP BY ALL;
+
+-- Conversion: the latest inquiry started before the order whose window (end of its day + 1) covers it.
+CREATE OR REPLACE TEMP TABLE attributed AS
+SELECT o.order_id, o.shop_id, o.buyer_id, o.created_ts, o.paid, o.fen, s.sess
+FROM o JOIN sessions s
+  ON s.shop_id = o.shop_id AND s.buyer_id = o.buyer_id AND s.first_person = 'buyer' AND s.n_agent > 0
+ AND s.start_ts < o.created_ts
+ AND o.created_at::TIMESTAMP < date_trunc('day', s.start_at) + INTERVAL 2 DAY
+QUALIFY row_number() OVER (PARTITION BY o.order_id ORDER BY s.start_ts DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE credited AS
+SELECT a.*, coalesce(
+         (SELECT arg_max(m.agent_id, m.ts * 1000000 + m.rn) FROM m5 m
+           WHERE m.shop_id = a.shop_id AND m.buyer_id = a.buyer_id AND m.sess = a.sess
+             AND m.sender = 'agent' AND m.ts <= a.created_ts),
+         (SELECT arg_min(m.agent_id, m.ts * 1000000 + m.rn) FROM m5 m
+           WHERE m.shop_id = a.shop_id AND m.buyer_id = a.buyer_id AND m.sess = a.sess AND m.sender = 'agent')
+       ) AS agent_id
+FROM attributed a;
