@@ -4,6 +4,18 @@
 
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
+/// Decodes a whole file, reusing the buffer when it is already UTF-8 (the
+/// common case, and the one that matters for memory on large exports).
+pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, &'static str), String> {
+    if !bytes.starts_with(b"\xEF\xBB\xBF") && !bytes.starts_with(b"\xFF\xFE") && !bytes.starts_with(b"\xFE\xFF") {
+        return match String::from_utf8(bytes) {
+            Ok(s) => Ok((s, "utf-8")),
+            Err(e) => decode(e.as_bytes()),
+        };
+    }
+    decode(&bytes)
+}
+
 /// Decodes a whole file. Returns the text and the encoding's name.
 pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {

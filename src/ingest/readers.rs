@@ -5,7 +5,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{decode::decode, Format, RawRow, TableSchema};
+use super::{decode::decode_owned, Format, RawRow, TableSchema};
 use crate::error::{KefuError, Result};
 
 /// Maps a file's header to the schema's columns; fails when a required column is missing.
@@ -40,8 +40,8 @@ fn nonempty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-pub fn read_csv(path: &Path, bytes: &[u8], schema: &TableSchema) -> Result<(Vec<RawRow>, &'static str)> {
-    let (text, encoding) = decode(bytes).map_err(|e| KefuError::input(path, e))?;
+pub fn read_csv(path: &Path, bytes: Vec<u8>, schema: &TableSchema) -> Result<(Vec<RawRow>, &'static str)> {
+    let (text, encoding) = decode_owned(bytes).map_err(|e| KefuError::input(path, e))?;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -90,8 +90,8 @@ pub fn read_csv(path: &Path, bytes: &[u8], schema: &TableSchema) -> Result<(Vec<
     Ok((rows, encoding))
 }
 
-pub fn read_jsonl(path: &Path, bytes: &[u8], schema: &TableSchema) -> Result<(Vec<RawRow>, &'static str)> {
-    let (text, encoding) = decode(bytes).map_err(|e| KefuError::input(path, e))?;
+pub fn read_jsonl(path: &Path, bytes: Vec<u8>, schema: &TableSchema) -> Result<(Vec<RawRow>, &'static str)> {
+    let (text, encoding) = decode_owned(bytes).map_err(|e| KefuError::input(path, e))?;
     let mut rows = Vec::new();
     for (i, l) in text.lines().enumerate() {
         let line = i as u64 + 1;
@@ -195,8 +195,8 @@ pub fn read(path: &Path, format: Format, schema: &TableSchema) -> Result<(Vec<Ra
         _ => {
             let bytes = std::fs::read(path).map_err(|e| KefuError::io(path, e))?;
             match format {
-                Format::Csv => read_csv(path, &bytes, schema),
-                Format::Jsonl => read_jsonl(path, &bytes, schema),
+                Format::Csv => read_csv(path, bytes, schema),
+                Format::Jsonl => read_jsonl(path, bytes, schema),
                 Format::Parquet | Format::Transcript => unreachable!("dispatched by caller"),
             }
         }

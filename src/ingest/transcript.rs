@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{decode::decode, RawRow};
+use super::{decode::decode_owned, RawRow};
 use crate::error::{KefuError, Result};
 
 static HEADERS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
@@ -68,7 +68,7 @@ pub fn read_transcript(
     shop: Option<&str>,
 ) -> Result<(Vec<RawRow>, &'static str)> {
     let bytes = std::fs::read(path).map_err(|e| KefuError::io(path, e))?;
-    let (text, encoding) = decode(&bytes).map_err(|e| KefuError::input(path, e))?;
+    let (text, encoding) = decode_owned(bytes).map_err(|e| KefuError::input(path, e))?;
     let mut msgs: Vec<Parsed> = Vec::new();
     let mut rows: Vec<RawRow> = Vec::new();
     let mut section = 0usize;
