@@ -157,7 +157,12 @@ impl Stages {
         self.timings
             .insert(format!("{:02}_{name}", self.n), self.t.elapsed().as_millis() as u64);
         self.bar.inc(1);
-        tracing::debug!(stage = name, ms = self.t.elapsed().as_millis() as u64, "stage done");
+        tracing::debug!(
+            stage = name,
+            ms = self.t.elapsed().as_millis() as u64,
+            peak_rss_mb = crate::bench::peak_rss_bytes().unwrap_or(0) / 1_000_000,
+            "stage done"
+        );
     }
 }
 
@@ -292,40 +297,39 @@ pub fn run_keep(settings: &Settings) -> Result<(Manifest, Analysis)> {
     let names = &a.engine.intents.names;
     let session_intents = topics::session_intents(&a.conv, &a.staged.messages, &a.text);
     let stop = &a.engine.uninformative();
-    let frames: Vec<(&'static str, DataFrame)> = vec![
-        (
-            "messages",
-            tables::messages(&a.conv, &a.staged.messages, &a.text, &a.tokens, names)?,
-        ),
+    // Each table is built, written and dropped before the next, so only one
+    // output frame is in memory at a time.
+    type Build<'a> = Box<dyn Fn() -> PolarsResult<DataFrame> + 'a>;
+    let (m, conv, text, tokens) = (&a.staged.messages, &a.conv, &a.text, &a.tokens);
+    let tables: Vec<(&'static str, Build)> = vec![
+        ("messages", Box::new(|| tables::messages(conv, m, text, tokens, names))),
         (
             "sessions",
-            tables::sessions(&a.conv, &a.staged.messages, &session_intents, names)?,
+            Box::new(|| tables::sessions(conv, m, &session_intents, names)),
         ),
         (
             "question_intents",
-            topics::question_intents(&a.engine.intents, &a.conv, &a.staged.messages, &a.text, &a.tokens, stop)?,
+            Box::new(|| topics::question_intents(&a.engine.intents, conv, m, text, tokens, stop)),
         ),
-        ("hot_words", topics::hot_words(&a.staged.messages, &a.tokens, stop)?),
+        ("hot_words", Box::new(|| topics::hot_words(m, tokens, stop))),
         (
             "shop_daily",
-            funnel::shop_daily(&a.conv, &a.staged.orders, &a.attributions)?,
+            Box::new(|| funnel::shop_daily(conv, &a.staged.orders, &a.attributions)),
         ),
-        ("hourly_load", funnel::hourly_load(&a.conv, &a.staged.messages)?),
-        ("turns", tables::turns(&a.conv)?),
+        ("hourly_load", Box::new(|| funnel::hourly_load(conv, m))),
+        ("turns", Box::new(|| tables::turns(conv))),
         (
             "order_attribution",
-            tables::order_attribution(&a.conv, &a.staged.orders, &a.attributions)?,
+            Box::new(|| tables::order_attribution(conv, &a.staged.orders, &a.attributions)),
         ),
-        (
-            "violations",
-            tables::violations(&a.conv, &a.staged.messages, &a.violations)?,
-        ),
-        ("agent_daily", a.agent_daily.clone()),
-        ("agent_weekly", a.agent_weekly.clone()),
-        ("rejects", tables::rejects(&a.staged.rejects)?),
+        ("violations", Box::new(|| tables::violations(conv, m, &a.violations))),
+        ("agent_daily", Box::new(|| Ok(a.agent_daily.clone()))),
+        ("agent_weekly", Box::new(|| Ok(a.agent_weekly.clone()))),
+        ("rejects", Box::new(|| tables::rejects(&a.staged.rejects))),
     ];
     let mut outputs = BTreeMap::new();
-    for (name, mut df) in frames {
+    for (name, build) in tables {
+        let mut df = build()?;
         staging.write_table(name, &mut df)?;
         outputs.insert(name, df.height() as u64);
     }
