@@ -8,7 +8,7 @@ use crate::config::{Metrics, RulesConfig};
 use crate::error::Result;
 use crate::model::{Message, MsgType, Sender};
 use crate::sessions::{Conversations, Session};
-use crate::text::{Flags, Lexicon, PhraseMatcher, TextEngine, Tokens};
+use crate::text::{Flags, Lexicon, TextEngine, Tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
@@ -63,8 +63,10 @@ const _: () = assert!(RULES.len() <= Hits::BITS as usize, "one bit per rule");
 /// Enabled rules and their lexicon matchers.
 pub struct RuleSet {
     enabled: HashSet<&'static str>,
-    /// Indexed like `RULES`; `None` for rules without a lexicon.
-    matchers: Vec<Option<PhraseMatcher>>,
+    /// Every rule phrase in one automaton, so a message is scanned once.
+    all: Option<aho_corasick::AhoCorasick>,
+    /// For each pattern of `all`, the rules whose lexicon holds it.
+    owners: Vec<Hits>,
 }
 
 impl RuleSet {
@@ -72,23 +74,42 @@ impl RuleSet {
     /// the TOML gives, and registers their phrases with the segmenter.
     pub fn load(cfg: &RulesConfig, text: &mut TextEngine) -> Result<Self> {
         let mut enabled = HashSet::new();
-        let mut matchers = Vec::new();
+        let mut lexicons = Vec::new();
         for (id, _, lex) in RULES {
             let rc = cfg.get(*id);
             let on = rc.is_none_or(|r| r.enabled);
             if on {
                 enabled.insert(*id);
             }
-            matchers.push(match (on, lex) {
+            lexicons.push(match (on, lex) {
                 (true, Some(name)) => {
                     let l = Lexicon::named(name, rc.and_then(|r| r.lexicon.as_ref()))?;
                     text.add_words(&l);
-                    Some(PhraseMatcher::new(l))
+                    Some(l)
                 }
                 _ => None,
             });
         }
-        Ok(RuleSet { enabled, matchers })
+        let mut phrases: Vec<String> = Vec::new();
+        let mut owners: Vec<Hits> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        for (i, m) in lexicons.iter().enumerate() {
+            for w in m.iter().flat_map(|l| l.words.iter()) {
+                let k = *index.entry(w.clone()).or_insert_with(|| {
+                    phrases.push(w.clone());
+                    owners.push(0);
+                    phrases.len() - 1
+                });
+                owners[k] |= 1 << i;
+            }
+        }
+        let all = (!phrases.is_empty()).then(|| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .build(&phrases)
+                .expect("rule lexicon automaton")
+        });
+        Ok(RuleSet { enabled, all, owners })
     }
 
     pub fn is_enabled(&self, id: &str) -> bool {
@@ -97,25 +118,14 @@ impl RuleSet {
 
     /// Which rule lexicons a message hits.
     pub fn hits(&self, tk: &Tokens) -> Hits {
+        let Some(ac) = &self.all else { return 0 };
         let mut h = 0;
-        for (i, m) in self.matchers.iter().enumerate() {
-            if let Some(m) = m {
-                if !m.find(tk.text, &tk.boundaries).is_empty() {
-                    h |= 1 << i;
-                }
+        for m in ac.find_overlapping_iter(tk.text) {
+            if tk.boundaries.binary_search(&m.start()).is_ok() && tk.boundaries.binary_search(&m.end()).is_ok() {
+                h |= self.owners[m.pattern().as_usize()];
             }
         }
         h
-    }
-
-    /// The phrases of rule `id`'s lexicon found in a message (for evidence).
-    pub fn phrases<'a>(&'a self, id: &str, tk: &Tokens) -> Vec<&'a str> {
-        RULES
-            .iter()
-            .position(|r| r.0 == id)
-            .and_then(|i| self.matchers[i].as_ref())
-            .map(|m| m.find(tk.text, &tk.boundaries))
-            .unwrap_or_default()
     }
 }
 
