@@ -213,7 +213,7 @@ pub struct PipelineReport {
     pub wall_ms: u64,
     pub messages_per_sec: f64,
     pub text_mb_per_sec: f64,
-    /// Raw `Jieba::cut` over the same message texts on all threads.
+    /// Raw `Jieba::cut` (jieba's dictionary, the job's HMM setting) over the same message texts on all threads.
     pub raw_jieba_ms: u64,
     pub raw_jieba_mb_per_sec: f64,
     /// kefu's tokenizer alone (its dictionary, token boundaries) on the same texts.
@@ -250,7 +250,8 @@ pub fn pipeline(work: &Path, spec: &crate::generate::Spec, peers: bool) -> Resul
     let text_bytes: u64 = texts.iter().map(|t| t.len() as u64).sum();
     let jieba = jieba_rs::Jieba::new();
     let t = Instant::now();
-    let n: usize = texts.par_iter().map(|s| jieba.cut(s, true).len()).sum();
+    let hmm = settings.config.text.hmm;
+    let n: usize = texts.par_iter().map(|s| jieba.cut(s, hmm).len()).sum();
     let raw_ms = t.elapsed().as_millis().max(1) as u64;
     tracing::debug!(tokens = n, "raw jieba");
     let (engine, _) = crate::pipeline::text_engine(&settings)?;

@@ -29,6 +29,9 @@ impl Zone {
         if s.is_empty() {
             return Err("empty time".into());
         }
+        if let Some(naive) = parse_plain(s) {
+            return self.instant_of_local(naive, s);
+        }
         if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
             let ts = dt.timestamp_millis();
             return Ok((ts, self.local_of(ts)));
@@ -39,6 +42,10 @@ impl Zone {
             return Ok((ts, self.local_of(ts)));
         }
         let naive = parse_naive(s).ok_or_else(|| format!("unparsable time {s:?}"))?;
+        self.instant_of_local(naive, s)
+    }
+
+    fn instant_of_local(&self, naive: NaiveDateTime, s: &str) -> Result<(i64, i64), String> {
         let local = naive.and_utc().timestamp_millis();
         let ts = match self.0.from_local_datetime(&naive) {
             chrono::LocalResult::Single(dt) => dt.timestamp_millis(),
@@ -58,6 +65,26 @@ impl Zone {
             .local_minus_utc() as i64;
         ts + off * MS_PER_SEC
     }
+}
+
+/// The common `YYYY-MM-DD HH:MM:SS` shape, parsed without format machinery
+/// (ingest spends most of its time on timestamps otherwise).
+fn parse_plain(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b' ' || b[10] == b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter()
+            .try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
+    };
+    NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?.and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)
 }
 
 fn parse_naive(s: &str) -> Option<NaiveDateTime> {
@@ -146,6 +173,9 @@ mod tests {
         let (_, l4) = z.parse_time("2026-11-16 09:00:00.250").unwrap();
         assert_eq!(l4 - l1, 250);
         assert!(z.parse_time("2026-13-01 00:00:00").is_err());
+        assert!(z.parse_time("2026-02-30 10:00:00").is_err());
+        assert!(z.parse_time("2026-11-16 24:00:00").is_err());
+        assert_eq!(z.parse_time("2026-11-16T09:00:00").unwrap(), (ts1, l1));
         assert!(z.parse_time("yesterday").is_err());
     }
 
