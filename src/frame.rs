@@ -23,13 +23,15 @@ impl FrameBuilder {
         self
     }
 
+    /// String columns are built straight from borrowed values: no copy into
+    /// a `Vec<String>` first.
     pub fn str<S: AsRef<str>>(self, name: &str, v: impl IntoIterator<Item = S>) -> Self {
-        let v: Vec<String> = v.into_iter().map(|s| s.as_ref().to_owned()).collect();
-        self.push(Series::new(name.into(), v))
+        let ca = StringChunked::from_iter_values(name.into(), v.into_iter());
+        self.push(ca.into_series())
     }
     pub fn opt_str<S: AsRef<str>>(self, name: &str, v: impl IntoIterator<Item = Option<S>>) -> Self {
-        let v: Vec<Option<String>> = v.into_iter().map(|s| s.map(|s| s.as_ref().to_owned())).collect();
-        self.push(Series::new(name.into(), v))
+        let ca = StringChunked::from_iter_options(name.into(), v.into_iter());
+        self.push(ca.into_series())
     }
     pub fn u32(self, name: &str, v: impl IntoIterator<Item = u32>) -> Self {
         self.push(Series::new(name.into(), v.into_iter().collect::<Vec<u32>>()))

@@ -329,8 +329,17 @@ pub fn run_keep(settings: &Settings) -> Result<(Manifest, Analysis)> {
     ];
     let mut outputs = BTreeMap::new();
     for (name, build) in tables {
+        let t = Instant::now();
         let mut df = build()?;
+        let built = t.elapsed().as_millis() as u64;
         staging.write_table(name, &mut df)?;
+        tracing::debug!(
+            table = name,
+            rows = df.height(),
+            build_ms = built,
+            write_ms = t.elapsed().as_millis() as u64 - built,
+            "table written"
+        );
         outputs.insert(name, df.height() as u64);
     }
     let mut stage_ms = a.timings.clone();
