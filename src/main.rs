@@ -37,6 +37,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--out` if given, else the output folder of the job (`--config` or the default).
+fn out_dir(out: Option<std::path::PathBuf>, config: Option<&std::path::Path>) -> anyhow::Result<std::path::PathBuf> {
+    Ok(match out {
+        Some(o) => o,
+        None => pipeline::load_settings(config, Overrides::default())?.config.output.dir,
+    })
+}
+
 fn dispatch(cmd: Command) -> anyhow::Result<()> {
     match cmd {
         Command::Run(a) => {
@@ -77,30 +85,14 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
             }
         }
         Command::Report { out, config } => {
-            let out = match out {
-                Some(o) => o,
-                None => {
-                    pipeline::load_settings(config.as_deref(), Overrides::default())?
-                        .config
-                        .output
-                        .dir
-                }
-            };
+            let out = out_dir(out, config.as_deref())?;
             println!("wrote {}", kefu::report::write(&out)?.display());
         }
         Command::PlanStaffing(a) => {
             if a.target_sales.is_nan() || a.target_sales <= 0.0 {
                 return Err(KefuError::Config("--target-sales must be positive".into()).into());
             }
-            let out = match a.out {
-                Some(o) => o,
-                None => {
-                    pipeline::load_settings(a.config.as_deref(), Overrides::default())?
-                        .config
-                        .output
-                        .dir
-                }
-            };
+            let out = out_dir(a.out, a.config.as_deref())?;
             let shops = match a.shop {
                 Some(s) => vec![s],
                 None => kefu::staffing::shops(&out)?,
@@ -120,15 +112,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
             }
         }
         Command::Explain(a) => {
-            let out = match a.out {
-                Some(o) => o,
-                None => {
-                    pipeline::load_settings(a.config.as_deref(), Overrides::default())?
-                        .config
-                        .output
-                        .dir
-                }
-            };
+            let out = out_dir(a.out, a.config.as_deref())?;
             print!("{}", kefu::explain::explain(&out, &a.session_id, a.shop.as_deref())?);
         }
         Command::Bench(kefu::cli::BenchCommand::Segmentation { gold, out }) => {

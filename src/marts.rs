@@ -195,6 +195,19 @@ fn ratio(num: &str, den: &str, scale: f64) -> Expr {
         .otherwise(lit(NULL).cast(DataType::Float64))
 }
 
+/// Rates recomputed from summed numerators and denominators, the same way for
+/// a day and for a week.
+fn rate_columns() -> Vec<Expr> {
+    vec![
+        ratio("paid_buyers", "inquiries", 1.0).alias("conversion_rate"),
+        (col("sales_fen").cast(DataType::Float64) / lit(100.0)).alias("sales_amount"),
+        ratio("first_response_sum_ms", "first_response_n", 1000.0).alias("first_response_avg_secs"),
+        ratio("first_answer_sum_ms", "first_answer_n", 1000.0).alias("first_answer_avg_secs"),
+        ratio("response_sum_ms", "response_n", 1000.0).alias("response_avg_secs"),
+        ratio("turns_answered_3min", "turns_in_hours", 1.0).alias("response_3min_rate"),
+    ]
+}
+
 fn u32c(e: Expr, name: &str) -> Expr {
     e.cast(DataType::UInt32).alias(name)
 }
@@ -283,14 +296,7 @@ pub fn agent_daily(f: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
     let lf = lf
         .with_columns(counts.map(|c| col(c).fill_null(lit(0u32))))
         .with_columns(sums.map(|c| col(c).fill_null(lit(0i64))))
-        .with_columns([
-            ratio("paid_buyers", "inquiries", 1.0).alias("conversion_rate"),
-            (col("sales_fen").cast(DataType::Float64) / lit(100.0)).alias("sales_amount"),
-            ratio("first_response_sum_ms", "first_response_n", 1000.0).alias("first_response_avg_secs"),
-            ratio("first_answer_sum_ms", "first_answer_n", 1000.0).alias("first_answer_avg_secs"),
-            ratio("response_sum_ms", "response_n", 1000.0).alias("response_avg_secs"),
-            ratio("turns_answered_3min", "turns_in_hours", 1.0).alias("response_3min_rate"),
-        ]);
+        .with_columns(rate_columns());
     let roster = FrameBuilder::new(agents.len())
         .str("agent_id", agents.iter().map(|a| &a.agent_id))
         .opt_str("agent_name", agents.iter().map(|a| a.name.as_deref()))
@@ -392,13 +398,8 @@ pub fn agent_weekly(daily: &DataFrame, scoring: &ScoringConfig) -> PolarsResult<
                 .map(|c| col(*c).cast(DataType::UInt32))
                 .collect::<Vec<_>>(),
         )
+        .with_columns(rate_columns())
         .with_columns([
-            ratio("paid_buyers", "inquiries", 1.0).alias("conversion_rate"),
-            (col("sales_fen").cast(DataType::Float64) / lit(100.0)).alias("sales_amount"),
-            ratio("first_response_sum_ms", "first_response_n", 1000.0).alias("first_response_avg_secs"),
-            ratio("first_answer_sum_ms", "first_answer_n", 1000.0).alias("first_answer_avg_secs"),
-            ratio("response_sum_ms", "response_n", 1000.0).alias("response_avg_secs"),
-            ratio("turns_answered_3min", "turns_in_hours", 1.0).alias("response_3min_rate"),
             ratio("first_questions_answered", "first_questions", 1.0).alias("first_question_answer_rate"),
             (ratio("violations_wait", "sessions", 1.0) * lit(100.0)).alias("violations_wait_per_100"),
             (ratio("violations_think", "sessions", 1.0) * lit(100.0)).alias("violations_think_per_100"),

@@ -251,15 +251,7 @@ fn explain_prints_the_session_with_violations() {
         ],
     );
     let out = f.path().join("out");
-    let o = kefu()
-        .args(["run", "--messages"])
-        .arg(f.path().join("messages"))
-        .arg("--orders")
-        .arg(f.path().join("orders"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = f.run_cli(&out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = kefu()
         .args(["explain", "b1/20261116T100000", "--out"])
@@ -309,15 +301,7 @@ fn report_is_self_contained_and_escapes_evidence() {
         ],
     );
     let out = f.path().join("out");
-    let o = kefu()
-        .args(["run", "--messages"])
-        .arg(f.path().join("messages"))
-        .arg("--orders")
-        .arg(f.path().join("orders"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = f.run_cli(&out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // The default job turns the report on.
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();

@@ -122,3 +122,18 @@ pub fn kefu() -> std::process::Command {
     c.stdin(std::process::Stdio::null());
     c
 }
+
+impl Fixture {
+    /// Runs the binary on this fixture's messages and orders into `out`.
+    pub fn run_cli(&self, out: &Path) -> std::process::Output {
+        kefu()
+            .args(["run", "--messages"])
+            .arg(self.path().join("messages"))
+            .arg("--orders")
+            .arg(self.path().join("orders"))
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    }
+}
