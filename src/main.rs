@@ -68,7 +68,12 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
             print!("{}", pipeline::summary(&manifest, &settings.config.output.dir));
         }
         Command::Tokenize(a) => {
-            let settings = pipeline::load_settings(a.config.as_deref(), Overrides::default())?;
+            // Outside a kefu folder, with no job given, the built-in dictionaries serve.
+            let default_job = std::path::Path::new(pipeline::DEFAULT_CONFIG).is_file();
+            let settings = match a.config.as_deref() {
+                None if !default_job => kefu::config::PipelineConfig::default().validate(None)?,
+                c => pipeline::load_settings(c, Overrides::default())?,
+            };
             let (engine, _) = pipeline::text_engine(&settings)?;
             let input: Box<dyn BufRead> = match &a.file {
                 Some(p) => Box::new(std::io::BufReader::new(
