@@ -50,9 +50,7 @@ pub fn segmentation(gold_path: &Path, text: &TextConfig) -> Result<SegReport> {
         let mut cfg = text.clone();
         cfg.hmm = hmm;
         let engine = TextEngine::load(&cfg)?;
-        let score = segeval::score(&gold, |s| {
-            engine.tokenize(s).tokens.into_iter().map(str::to_owned).collect()
-        });
+        let score = segeval::score(&gold, |s| engine.tokenize(s).tokens().map(str::to_owned).collect());
         variants.push(SegVariant {
             name: "kefu",
             hmm,
@@ -256,7 +254,7 @@ pub fn pipeline(work: &Path, spec: &crate::generate::Spec, peers: bool) -> Resul
     tracing::debug!(tokens = n, "raw jieba");
     let (engine, _) = crate::pipeline::text_engine(&settings)?;
     let t = Instant::now();
-    let n: usize = texts.par_iter().map(|s| engine.tokenize(s).tokens.len()).sum();
+    let n: usize = texts.par_iter().map(|s| engine.tokenize(s).tokens().count()).sum();
     let tok_ms = t.elapsed().as_millis().max(1) as u64;
     tracing::debug!(tokens = n, "kefu tokenize");
     let text_ms = manifest

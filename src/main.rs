@@ -85,7 +85,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<()> {
             for line in input.lines() {
                 let line = line?;
                 let tk = engine.tokenize(line.trim_end_matches('\r'));
-                let words: Vec<&str> = tk.tokens.iter().copied().filter(|t| !t.trim().is_empty()).collect();
+                let words: Vec<&str> = tk.tokens().filter(|t| !t.trim().is_empty()).collect();
                 writeln!(out, "{}", words.join(" "))?;
             }
         }

@@ -120,7 +120,7 @@ pub fn understand(engine: &TextEngine, rules: &RuleSet, staged: &Staged) -> (Vec
                     words,
                     intent,
                 },
-                tk.tokens.join(" "),
+                tk.joined(),
             )
         })
         .unzip()

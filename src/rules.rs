@@ -121,7 +121,7 @@ impl RuleSet {
         let Some(ac) = &self.all else { return 0 };
         let mut h = 0;
         for m in ac.find_overlapping_iter(tk.text) {
-            if tk.boundaries.binary_search(&m.start()).is_ok() && tk.boundaries.binary_search(&m.end()).is_ok() {
+            if tk.is_boundary(m.start()) && tk.is_boundary(m.end()) {
                 h |= self.owners[m.pattern().as_usize()];
             }
         }

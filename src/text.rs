@@ -80,13 +80,12 @@ impl PhraseMatcher {
         PhraseMatcher { ac, lex }
     }
 
-    /// The phrases found in `text` whose ends fall on `boundaries` (byte offsets
-    /// where tokens start or end).
-    pub fn find<'a>(&'a self, text: &str, boundaries: &[usize]) -> Vec<&'a str> {
+    /// The phrases found in a message that start and end on token boundaries.
+    pub fn find<'a>(&'a self, tk: &Tokens) -> Vec<&'a str> {
         let Some(ac) = &self.ac else { return Vec::new() };
         let mut hits = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
-            if boundaries.binary_search(&m.start()).is_ok() && boundaries.binary_search(&m.end()).is_ok() {
+        for m in ac.find_overlapping_iter(tk.text) {
+            if tk.is_boundary(m.start()) && tk.is_boundary(m.end()) {
                 let w = self.lex.words[m.pattern().as_usize()].as_str();
                 if !hits.contains(&w) {
                     hits.push(w);
@@ -101,18 +100,39 @@ impl PhraseMatcher {
     }
 }
 
-/// Tokens of one message with their byte boundaries.
+/// Tokens of one message: jieba's own token vector, kept as it is (no second
+/// vector per message), with boundaries answered from its byte offsets.
 #[derive(Debug, Clone, Default)]
 pub struct Tokens<'a> {
     pub text: &'a str,
-    pub tokens: Vec<&'a str>,
-    pub boundaries: Vec<usize>,
+    cut: Vec<jieba_rs::Token<'a>>,
 }
 
-impl Tokens<'_> {
+impl<'a> Tokens<'a> {
+    pub fn tokens(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.cut.iter().map(|t| t.word)
+    }
+
     /// Tokens that carry meaning: not whitespace, punctuation or emoji.
-    pub fn words(&self) -> impl Iterator<Item = &str> {
-        self.tokens.iter().copied().filter(|t| is_word(t))
+    pub fn words(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.tokens().filter(|t| is_word(t))
+    }
+
+    /// Whether a token starts or ends at byte `pos`.
+    pub fn is_boundary(&self, pos: usize) -> bool {
+        pos == self.text.len() || self.cut.binary_search_by_key(&pos, |t| t.byte_start).is_ok()
+    }
+
+    /// The tokens separated by single spaces.
+    pub fn joined(&self) -> String {
+        let mut s = String::with_capacity(self.text.len() + self.cut.len());
+        for (i, t) in self.cut.iter().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(t.word);
+        }
+        s
     }
 }
 
@@ -252,20 +272,9 @@ impl TextEngine {
     }
 
     pub fn tokenize<'a>(&self, text: &'a str) -> Tokens<'a> {
-        let cut = self.jieba.cut(text, self.hmm);
-        let mut boundaries = Vec::with_capacity(cut.len() + 1);
-        boundaries.push(0);
-        let tokens = cut
-            .into_iter()
-            .map(|t| {
-                boundaries.push(t.byte_start + t.word.len());
-                t.word
-            })
-            .collect();
         Tokens {
             text,
-            tokens,
-            boundaries,
+            cut: self.jieba.cut(text, self.hmm),
         }
     }
 
@@ -312,12 +321,12 @@ impl TextEngine {
                         .last()
                         .is_some_and(|w| self.greeting.contains(w) && w.ends_with(FINAL_PARTICLES));
                 let asks = asks
-                    || !self.question_phrases.find(tk.text, &tk.boundaries).is_empty()
+                    || !self.question_phrases.find(tk).is_empty()
                     || has_a_not_a(tk.text)
                     || self.is_alternative(&words)
                     || trailing_greeting_question;
                 f.is_question = !after_greeting.is_empty() && !f.is_closing && (has_mark || asks);
-                f.is_after_sales = !self.after_sales.find(tk.text, &tk.boundaries).is_empty();
+                f.is_after_sales = !self.after_sales.find(tk).is_empty();
             }
             Sender::Agent => match msg_type {
                 MsgType::Image | MsgType::ItemCard | MsgType::OrderCard | MsgType::Voice => f.is_substantive = true,
@@ -337,9 +346,7 @@ impl TextEngine {
     /// Meaningful tokens for question similarity: no punctuation, particles,
     /// greetings or stop words.
     pub fn content_words<'a>(&self, tk: &Tokens<'a>) -> Vec<&'a str> {
-        tk.tokens
-            .iter()
-            .copied()
+        tk.tokens()
             .filter(|t| {
                 is_word(t) && !self.particles.contains(t) && !self.greeting.contains(t) && !self.stopwords.contains(t)
             })

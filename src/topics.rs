@@ -81,7 +81,7 @@ impl IntentModel {
         // Most phrases wins; ties go to the longer (more specific) phrases, then the earlier intent.
         let mut best = ((0usize, 0usize), self.other());
         for (i, m) in self.matchers.iter().enumerate() {
-            let hits = m.find(tk.text, &tk.boundaries);
+            let hits = m.find(tk);
             let score = (hits.len(), hits.iter().map(|h| h.chars().count()).sum::<usize>());
             if score > best.0 {
                 best = (score, i as u8);

@@ -105,7 +105,10 @@ fn flags_and_intents_on_the_labeled_set() {
             let g = gold.contains(flag);
             counts.entry(flag.to_string()).or_default().add(g, p);
             if g != p {
-                misses.push(format!("{flag:<12} gold={g:<5} {msg}  [{}]", tk.tokens.join("|")));
+                misses.push(format!(
+                    "{flag:<12} gold={g:<5} {msg}  [{}]",
+                    tk.tokens().collect::<Vec<_>>().join("|")
+                ));
             }
         }
         if sender == Sender::Buyer {
@@ -118,7 +121,10 @@ fn flags_and_intents_on_the_labeled_set() {
                 let p = pred_intent.as_deref() == Some(name);
                 counts.entry(format!("intent {name}")).or_default().add(g, p);
                 if g != p && (g || p) && gold_intent.is_some() {
-                    misses.push(format!("intent {name:<8} gold={g:<5} {msg}  [{}]", tk.tokens.join("|")));
+                    misses.push(format!(
+                        "intent {name:<8} gold={g:<5} {msg}  [{}]",
+                        tk.tokens().collect::<Vec<_>>().join("|")
+                    ));
                 }
             }
         }
