@@ -249,26 +249,13 @@ pub fn write(out: &Path, spec: &Spec) -> Result<Counts> {
         fs::create_dir_all(d).map_err(|e| KefuError::io(d, e))?;
     }
     let mut rng = Rng::new(spec.seed);
-    let shops: Vec<String> = (0..spec.shops)
-        .map(|i| {
-            let base = SHOP_NAMES[i as usize % SHOP_NAMES.len()];
-            if (i as usize) < SHOP_NAMES.len() {
-                base.to_owned()
-            } else {
-                format!("{base}{}", i as usize / SHOP_NAMES.len() + 1)
-            }
-        })
-        .collect();
+    let shops: Vec<String> = (0..spec.shops).map(|i| nth_name(SHOP_NAMES, i as usize)).collect();
     let agents: Vec<Vec<AgentDef>> = shops
         .iter()
         .map(|shop| {
             (0..spec.agents as usize)
                 .map(|a| {
-                    let name = if a < AGENT_NAMES.len() {
-                        AGENT_NAMES[a].to_owned()
-                    } else {
-                        format!("{}{}", AGENT_NAMES[a % AGENT_NAMES.len()], a / AGENT_NAMES.len() + 1)
-                    };
+                    let name = nth_name(AGENT_NAMES, a);
                     AgentDef {
                         id: format!("{shop}:{name}"),
                         name,
@@ -437,6 +424,15 @@ pub fn write(out: &Path, spec: &Spec) -> Result<Counts> {
     main.flush().map_err(|e| KefuError::io(&main_path, e))?;
     orders.flush().map_err(|e| KefuError::io(&orders_path, e))?;
     Ok(counts)
+}
+
+/// The i-th name of a list, numbered once the list runs out (小美, …, 小美2).
+fn nth_name(names: &[&str], i: usize) -> String {
+    let base = names[i % names.len()];
+    match i / names.len() {
+        0 => base.to_owned(),
+        round => format!("{base}{}", round + 1),
+    }
 }
 
 fn csv_field(s: &str) -> String {

@@ -15,6 +15,35 @@ use crate::timeutil;
 
 const KEYS: [&str; 3] = ["shop_id", "agent_id", "date"];
 
+/// Count columns of `agent_daily`: 0 when a source has no row, summed over a week.
+const COUNTS: [&str; 18] = [
+    "sessions",
+    "buyers",
+    "inquiries",
+    "ordered_buyers",
+    "paid_buyers",
+    "n_turns",
+    "turns_in_hours",
+    "turns_answered_3min",
+    "unanswered_turns",
+    "response_n",
+    "first_response_n",
+    "first_questions",
+    "first_questions_answered",
+    "first_questions_stalled",
+    "first_answer_n",
+    "violations_wait",
+    "violations_think",
+    "violations_annoy",
+];
+/// Integer sums behind the rates (ms, fen): summed, never averaged.
+const SUMS: [&str; 4] = [
+    "response_sum_ms",
+    "first_response_sum_ms",
+    "first_answer_sum_ms",
+    "sales_fen",
+];
+
 fn keys() -> [Expr; 3] {
     [col("shop_id"), col("agent_id"), col("date")]
 }
@@ -267,35 +296,10 @@ pub fn agent_daily(f: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
     for part in [part, turns, first, fq, attr, viol] {
         lf = lf.join(part, keys(), keys(), JoinArgs::new(JoinType::Left));
     }
-    let counts = [
-        "sessions",
-        "buyers",
-        "inquiries",
-        "ordered_buyers",
-        "paid_buyers",
-        "n_turns",
-        "turns_in_hours",
-        "turns_answered_3min",
-        "unanswered_turns",
-        "response_n",
-        "first_response_n",
-        "first_questions",
-        "first_questions_answered",
-        "first_questions_stalled",
-        "first_answer_n",
-        "violations_wait",
-        "violations_think",
-        "violations_annoy",
-    ];
-    let sums = [
-        "response_sum_ms",
-        "first_response_sum_ms",
-        "first_answer_sum_ms",
-        "sales_fen",
-    ];
+
     let lf = lf
-        .with_columns(counts.map(|c| col(c).fill_null(lit(0u32))))
-        .with_columns(sums.map(|c| col(c).fill_null(lit(0i64))))
+        .with_columns(COUNTS.map(|c| col(c).fill_null(lit(0u32))))
+        .with_columns(SUMS.map(|c| col(c).fill_null(lit(0i64))))
         .with_columns(rate_columns());
     let roster = FrameBuilder::new(agents.len())
         .str("agent_id", agents.iter().map(|a| &a.agent_id))
@@ -360,44 +364,21 @@ pub fn agent_weekly(daily: &DataFrame, scoring: &ScoringConfig) -> PolarsResult<
         .collect();
     let mut d = daily.clone();
     d.with_column(Column::new("week".into(), weeks))?;
-    let sum_cols = [
-        "sessions",
-        "buyers",
-        "inquiries",
-        "ordered_buyers",
-        "paid_buyers",
-        "unanswered_turns",
-        "violations_wait",
-        "violations_think",
-        "violations_annoy",
-        "n_turns",
-        "turns_in_hours",
-        "turns_answered_3min",
-        "response_n",
-        "response_sum_ms",
-        "first_response_n",
-        "first_response_sum_ms",
-        "first_questions",
-        "first_questions_answered",
-        "first_questions_stalled",
-        "first_answer_n",
-        "first_answer_sum_ms",
-        "sales_fen",
-    ];
-    let mut aggs: Vec<Expr> = sum_cols.iter().map(|c| col(*c).sum()).collect();
+
+    // Summed in agent_daily's column order, so the weekly table lists them the same way.
+    let mut aggs: Vec<Expr> = daily
+        .get_column_names()
+        .into_iter()
+        .filter(|c| COUNTS.contains(&c.as_str()) || SUMS.contains(&c.as_str()))
+        .map(|c| col(c.as_str()).sum())
+        .collect();
     aggs.push(col("agent_name").first());
     aggs.push(col("team").first());
     let wk = d
         .lazy()
         .group_by([col("shop_id"), col("agent_id"), col("week")])
         .agg(aggs)
-        .with_columns(
-            sum_cols
-                .iter()
-                .filter(|c| !c.ends_with("_ms") && **c != "sales_fen")
-                .map(|c| col(*c).cast(DataType::UInt32))
-                .collect::<Vec<_>>(),
-        )
+        .with_columns(COUNTS.map(|c| col(c).cast(DataType::UInt32)))
         .with_columns(rate_columns())
         .with_columns([
             ratio("first_questions_answered", "first_questions", 1.0).alias("first_question_answer_rate"),

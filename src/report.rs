@@ -15,11 +15,7 @@ const COLORS: [&str; 8] = [
     "#2f6fdf", "#e8743b", "#19a979", "#945ecf", "#ed4a7b", "#13a4b4", "#6c8893", "#bf399e",
 ];
 
-fn read(out: &Path, table: &str) -> Result<DataFrame> {
-    let p = out.join(table).join("part-0.parquet");
-    let f = std::fs::File::open(&p).map_err(|e| KefuError::io(&p, e))?;
-    Ok(ParquetReader::new(f).finish()?)
-}
+use crate::sink::read_table as read;
 
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")

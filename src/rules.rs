@@ -129,7 +129,8 @@ impl RuleSet {
     }
 }
 
-fn hit(h: Hits, id: &str) -> bool {
+/// Whether `h` has rule `id`'s lexicon.
+pub fn has_hit(h: Hits, id: &str) -> bool {
     RULES.iter().position(|r| r.0 == id).is_some_and(|i| h & (1 << i) != 0)
 }
 
@@ -170,11 +171,6 @@ pub const HIT_COLUMNS: &[(&str, &str)] = &[
     ("hit_transfer", "quiet_after_transfer"),
     ("hit_unhappy", "unhappy_end"),
 ];
-
-/// Whether `hits` has rule `id`'s lexicon.
-pub fn has_hit(hits: Hits, id: &str) -> bool {
-    hit(hits, id)
-}
 
 fn jaccard(a: &[String], b: &[String]) -> f64 {
     let sa: HashSet<&String> = a.iter().collect();
@@ -314,11 +310,11 @@ fn session_violations(
         match msg.sender {
             Sender::Buyer => {
                 // 在吗 while already waiting is urging too, not a greeting.
-                let urging = hit(tx.hits, "urged") || tx.flags.is_greeting;
+                let urging = has_hit(tx.hits, "urged") || tx.flags.is_greeting;
                 if on("urged") && urging && waiting_since.is_some_and(|w| w < i) {
                     push("urged", turn_agent(i), i, None, None);
                 }
-                if on("complaint") && hit(tx.hits, "complaint") {
+                if on("complaint") && has_hit(tx.hits, "complaint") {
                     push("complaint", turn_agent(i), i, None, None);
                 }
                 if tx.flags.is_after_sales && first_problem.is_none() {
@@ -349,19 +345,19 @@ fn session_violations(
             Sender::Agent => {
                 waiting_since = None;
                 // Handing the choice back is no answer to the question asked.
-                if tx.flags.is_substantive && !hit(tx.hits, "pushback") {
+                if tx.flags.is_substantive && !has_hit(tx.hits, "pushback") {
                     last_substantive = Some(i);
                 }
-                if on("pushback") && hit(tx.hits, "pushback") {
+                if on("pushback") && has_hit(tx.hits, "pushback") {
                     push("pushback", msg.agent_id.clone(), i, None, None);
                 }
-                if on("argue") && hit(tx.hits, "argue") {
+                if on("argue") && has_hit(tx.hits, "argue") {
                     push("argue", msg.agent_id.clone(), i, None, None);
                 }
-                if on("forbidden_phrase") && hit(tx.hits, "forbidden_phrase") {
+                if on("forbidden_phrase") && has_hit(tx.hits, "forbidden_phrase") {
                     push("forbidden_phrase", msg.agent_id.clone(), i, None, None);
                 }
-                if on("quiet_after_transfer") && hit(tx.hits, "quiet_after_transfer") {
+                if on("quiet_after_transfer") && has_hit(tx.hits, "quiet_after_transfer") {
                     let limit = msg.ts + (m.reply_slow_secs * 1000.0) as i64;
                     let next = (i + 1..s.msgs.end).find(|&j| messages[j].sender == Sender::Agent);
                     let late = next.is_none_or(|j| messages[j].ts > limit);
@@ -396,9 +392,9 @@ fn session_violations(
                     }
                 }
                 replies.push((msg.agent_id.as_deref(), msg.content.trim(), last_question));
-                apology |= hit(tx.hits, "no_apology");
-                remedy |= hit(tx.hits, "no_solution");
-                if on("missed_follow_up") && hit(tx.hits, "missed_follow_up") {
+                apology |= has_hit(tx.hits, "no_apology");
+                remedy |= has_hit(tx.hits, "no_solution");
+                if on("missed_follow_up") && has_hit(tx.hits, "missed_follow_up") {
                     let limit = msg.ts + (m.follow_up_secs * 1000.0) as i64;
                     let next = (i + 1..s.msgs.end)
                         .find(|&j| messages[j].sender == Sender::Agent && text[j].flags.is_substantive);
@@ -424,7 +420,9 @@ fn session_violations(
     if s.is_after_sales && on("unhappy_end") {
         // The buyer's last word in an after-sales chat is still a complaint.
         let last_buyer = s.msgs.clone().rev().find(|&i| messages[i].sender == Sender::Buyer);
-        if let Some(i) = last_buyer.filter(|&i| hit(text[i].hits, "unhappy_end") || hit(text[i].hits, "complaint")) {
+        if let Some(i) =
+            last_buyer.filter(|&i| has_hit(text[i].hits, "unhappy_end") || has_hit(text[i].hits, "complaint"))
+        {
             push("unhappy_end", turn_agent(i), i, Some(s.n_buyer_msgs as f64), None);
         }
     }

@@ -123,3 +123,10 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
         .finish(df)?;
     Ok(())
 }
+
+/// Reads back one table a run wrote (`OUT/<table>/part-0.parquet`).
+pub fn read_table(out: &Path, table: &str) -> Result<DataFrame> {
+    let p = out.join(table).join("part-0.parquet");
+    let f = fs::File::open(&p).map_err(|e| KefuError::io(&p, e))?;
+    Ok(ParquetReader::new(f).finish()?)
+}

@@ -68,9 +68,7 @@ pub fn plan(target_sales: f64, i: &Inputs, hour_shares: &[(u32, f64)], peaks: us
 }
 
 fn read(out: &Path, table: &str, shop: &str) -> Result<DataFrame> {
-    let p = out.join(table).join("part-0.parquet");
-    let f = std::fs::File::open(&p).map_err(|e| KefuError::io(&p, e))?;
-    let df = ParquetReader::new(f).finish()?;
+    let df = crate::sink::read_table(out, table)?;
     Ok(df.lazy().filter(col("shop_id").eq(lit(shop.to_owned()))).collect()?)
 }
 
@@ -170,9 +168,7 @@ pub fn measure(out: &Path, shop: &str, g: &Given) -> Result<(Inputs, Vec<(u32, f
 
 /// Shops present in a run's output.
 pub fn shops(out: &Path) -> Result<Vec<String>> {
-    let p = out.join("shop_daily").join("part-0.parquet");
-    let f = std::fs::File::open(&p).map_err(|e| KefuError::io(&p, e))?;
-    let df = ParquetReader::new(f).finish()?;
+    let df = crate::sink::read_table(out, "shop_daily")?;
     let mut v: Vec<String> = df
         .column("shop_id")?
         .str()?

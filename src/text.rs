@@ -6,7 +6,6 @@
 //! read-only across rayon threads.
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -34,12 +33,6 @@ impl Lexicon {
             }
         }
         l
-    }
-
-    /// One entry a line; blank lines and `#` comments are skipped.
-    pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| KefuError::io(path, e))?;
-        Ok(Self::parse(&text))
     }
 
     /// Lexicon `name` from the named file, or the built-in copy.

@@ -4,7 +4,7 @@
 //! that wall clock were UTC (for dates, hours of day and calendar-day windows).
 //! Integers keep arithmetic exact and outputs identical across thread counts.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
 pub const MS_PER_SEC: i64 = 1_000;
@@ -146,14 +146,6 @@ pub fn fmt_compact(local: i64) -> String {
 /// Local midnight of `day` as wall-clock ms.
 pub fn day_start(day: i32) -> i64 {
     day as i64 * MS_PER_DAY
-}
-
-pub fn naive_from_local(local: i64) -> NaiveDateTime {
-    DateTime::from_timestamp_millis(local).unwrap_or_default().naive_utc()
-}
-
-pub fn midnight() -> NaiveTime {
-    NaiveTime::MIN
 }
 
 #[cfg(test)]

@@ -88,23 +88,21 @@ fn outputs_identical_whatever_the_thread_count() {
     }
 }
 
+/// Runs `kefu run` with this job file; asserts exit 2 and returns stderr.
+fn config_error(toml: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("job.toml");
+    std::fs::write(&cfg, toml).unwrap();
+    let o = kefu().args(["run", "--config"]).arg(&cfg).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{toml}");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 #[test]
 fn usage_and_config_errors_exit_2() {
-    let tmp = tempfile::tempdir().unwrap();
-    let bad = tmp.path().join("bad.toml");
-    std::fs::write(&bad, "[metrics]\nsession_gap_minute = 30\n").unwrap();
-    let o = kefu().args(["run", "--config"]).arg(&bad).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("session_gap_minute"));
-
-    std::fs::write(&bad, "[metrics]\nservice_hours = \"23:00-08:00\"\n").unwrap();
-    let o = kefu().args(["run", "--config"]).arg(&bad).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("service_hours"));
-
-    std::fs::write(&bad, "[rules.no_such_rule]\nenabled = false\n").unwrap();
-    let o = kefu().args(["run", "--config"]).arg(&bad).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    assert!(config_error("[metrics]\nsession_gap_minute = 30\n").contains("session_gap_minute"));
+    assert!(config_error("[metrics]\nservice_hours = \"23:00-08:00\"\n").contains("service_hours"));
+    assert!(config_error("[rules.no_such_rule]\nenabled = false\n").contains("no_such_rule"));
 
     let o = kefu()
         .args(["run", "--messages", "/nonexistent/kefu"])
@@ -276,16 +274,8 @@ fn explain_prints_the_session_with_violations() {
 
 #[test]
 fn missing_lexicon_and_bad_threshold_exit_2_naming_the_key() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = tmp.path().join("job.toml");
-    std::fs::write(&cfg, "[rules.pushback]\nlexicon = \"nowhere.txt\"\n").unwrap();
-    let o = kefu().args(["run", "--config"]).arg(&cfg).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("[rules.pushback] lexicon"));
-    std::fs::write(&cfg, "[metrics]\nrepeat_similarity = 1.5\n").unwrap();
-    let o = kefu().args(["run", "--config"]).arg(&cfg).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("repeat_similarity"));
+    assert!(config_error("[rules.pushback]\nlexicon = \"nowhere.txt\"\n").contains("[rules.pushback] lexicon"));
+    assert!(config_error("[metrics]\nrepeat_similarity = 1.5\n").contains("repeat_similarity"));
 }
 
 #[test]
