@@ -67,10 +67,18 @@ pub fn segmentation(gold_path: &Path, text: &TextConfig) -> Result<SegReport> {
 
 /// Peak resident memory of this process so far, from /proc (Linux).
 pub fn peak_rss_bytes() -> Option<u64> {
+    proc_status_kb("VmHWM:").map(|kb| kb * 1024)
+}
+
+/// Resident memory of this process now, from /proc (Linux).
+pub fn rss_bytes() -> Option<u64> {
+    proc_status_kb("VmRSS:").map(|kb| kb * 1024)
+}
+
+fn proc_status_kb(key: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+    let line = s.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Figures the peers compute too; the bench checks they agree exactly. The
@@ -244,7 +252,7 @@ pub fn pipeline(work: &Path, spec: &crate::generate::Spec, peers: bool) -> Resul
     let figures = figures(&analysis, settings.metrics());
 
     // Raw jieba over the same texts, for the tokenizer-limit comparison.
-    let texts: Vec<&str> = analysis.staged.messages.iter().map(|m| m.content.as_str()).collect();
+    let texts: Vec<&str> = analysis.staged.messages.iter().map(|m| &*m.content).collect();
     let text_bytes: u64 = texts.iter().map(|t| t.len() as u64).sum();
     let jieba = jieba_rs::Jieba::new();
     let t = Instant::now();

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::{Credit, Metrics};
-use crate::model::{Message, Order, Sender};
+use crate::model::{Message, Name, Order, Sender};
 use crate::sessions::Session;
 use crate::timeutil::{self, MS_PER_SEC};
 
@@ -17,7 +17,7 @@ pub struct Attribution {
     pub order: usize,
     /// Index of the inquiry session it converts, if any.
     pub session: Option<usize>,
-    pub agent_id: Option<String>,
+    pub agent_id: Option<Name>,
     pub is_silent: bool,
 }
 
@@ -27,12 +27,12 @@ pub fn attribute(messages: &[Message], sessions: &[Session], orders: &[Order], m
     let mut inquiries: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for (i, s) in sessions.iter().enumerate() {
         if s.is_inquiry {
-            inquiries.entry((&s.shop_id, &s.buyer_id)).or_default().push(i);
+            inquiries.entry((&*s.shop_id, &*s.buyer_id)).or_default().push(i);
         }
     }
     let mut streams: HashMap<(&str, &str), Range<usize>> = HashMap::new();
     for s in sessions {
-        let e = streams.entry((&s.shop_id, &s.buyer_id)).or_insert(s.msgs.clone());
+        let e = streams.entry((&*s.shop_id, &*s.buyer_id)).or_insert(s.msgs.clone());
         e.start = e.start.min(s.msgs.start);
         e.end = e.end.max(s.msgs.end);
     }
@@ -41,7 +41,7 @@ pub fn attribute(messages: &[Message], sessions: &[Session], orders: &[Order], m
         .iter()
         .enumerate()
         .map(|(oi, o)| {
-            let key = (o.shop_id.as_str(), o.buyer_id.as_str());
+            let key = (&*o.shop_id, &*o.buyer_id);
             // Latest inquiry that started before the order and whose window
             // (end of calendar day `attribution_days` from its day) covers it.
             let session = inquiries.get(&key).and_then(|list| {
@@ -74,7 +74,7 @@ pub fn attribute(messages: &[Message], sessions: &[Session], orders: &[Order], m
 }
 
 /// The agent an order is credited to inside its inquiry session.
-fn credit(messages: &[Message], s: &Session, created_ts: i64, rule: Credit) -> Option<String> {
+fn credit(messages: &[Message], s: &Session, created_ts: i64, rule: Credit) -> Option<Name> {
     let agents = || messages[s.msgs.clone()].iter().filter(|x| x.sender == Sender::Agent);
     let first = || agents().next().and_then(|x| x.agent_id.clone());
     match rule {

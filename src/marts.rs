@@ -3,12 +3,14 @@
 //! (milliseconds, fen, counts) and every rate is divided once at the end, so the
 //! figures do not depend on how polars partitions the work.
 
+use std::collections::HashMap;
+
 use polars::prelude::*;
 
 use crate::config::{Metrics, ScoringConfig, ServiceHours};
 use crate::conversion::Attribution;
 use crate::frame::FrameBuilder;
-use crate::model::{Agent, Message, Order, Sender};
+use crate::model::{Agent, Message, Name, Order, Sender};
 use crate::rules::Violation;
 use crate::sessions::Conversations;
 use crate::timeutil;
@@ -44,12 +46,45 @@ const SUMS: [&str; 4] = [
     "sales_fen",
 ];
 
-fn keys() -> [Expr; 3] {
-    [col("shop_id"), col("agent_id"), col("date")]
+/// Facts are grouped by (`ka`, `date`): `ka` numbers each (shop, agent) pair
+/// and `buyer` each buyer, so the fact frames carry 4-byte keys, not strings,
+/// and the strings join back once on the small result.
+fn keys() -> [Expr; 2] {
+    [col("ka"), col("date")]
+}
+
+/// Numbers (shop, agent) pairs and buyers for the fact frames.
+#[derive(Default)]
+struct KeyIndex<'a> {
+    pairs: HashMap<(&'a str, &'a str), u32>,
+    buyers: HashMap<&'a str, u32>,
+}
+
+impl<'a> KeyIndex<'a> {
+    fn ka(&mut self, shop: &'a str, agent: &'a str) -> u32 {
+        let n = self.pairs.len() as u32;
+        *self.pairs.entry((shop, agent)).or_insert(n)
+    }
+    fn buyer(&mut self, buyer: &'a str) -> u32 {
+        let n = self.buyers.len() as u32;
+        *self.buyers.entry(buyer).or_insert(n)
+    }
+    /// `ka` → `shop_id`, `agent_id`.
+    fn frame(&self) -> PolarsResult<DataFrame> {
+        let mut v: Vec<(&(&str, &str), &u32)> = self.pairs.iter().collect();
+        v.sort_by_key(|(_, ka)| **ka);
+        FrameBuilder::new(v.len())
+            .u32("ka", v.iter().map(|(_, ka)| **ka))
+            .str("shop_id", v.iter().map(|((s, _), _)| *s))
+            .str("agent_id", v.iter().map(|((_, a), _)| *a))
+            .build()
+    }
 }
 
 /// Fact frames at the grain each part of `agent_daily` needs.
 pub struct Facts {
+    /// `ka` → (`shop_id`, `agent_id`).
+    pub keys: DataFrame,
     /// One row per turn with a credited agent.
     pub turns: DataFrame,
     /// One row per buyer-started session's first turn.
@@ -64,22 +99,27 @@ pub struct Facts {
     pub violations: DataFrame,
 }
 
-pub fn facts(
-    conv: &Conversations,
-    messages: &[Message],
-    orders: &[Order],
-    attributions: &[Attribution],
-    violations: &[Violation],
+pub fn facts<'a>(
+    conv: &'a Conversations,
+    messages: &'a [Message],
+    orders: &'a [Order],
+    attributions: &'a [Attribution],
+    violations: &'a [Violation],
     m: &Metrics,
     hours: ServiceHours,
 ) -> PolarsResult<Facts> {
     let cap = m.response_cap_secs as i64 * 1000;
     let fast = m.response_fast_secs as i64 * 1000;
+    let mut k = KeyIndex::default();
+    let agent = |a: &'a Option<Name>| a.as_deref().unwrap_or_default();
 
     let ts: Vec<_> = conv.turns.iter().filter(|t| t.agent_id.is_some()).collect();
     let turns = FrameBuilder::new(ts.len())
-        .str("shop_id", ts.iter().map(|t| &conv.sessions[t.session].shop_id))
-        .str("agent_id", ts.iter().map(|t| t.agent_id.as_deref().unwrap_or_default()))
+        .u32(
+            "ka",
+            ts.iter()
+                .map(|t| k.ka(&conv.sessions[t.session].shop_id, agent(&t.agent_id))),
+        )
         .date("date", ts.iter().map(|t| t.day()))
         .u32("in_hours", ts.iter().map(|t| t.in_service_hours as u32))
         .u32(
@@ -103,10 +143,10 @@ pub fn facts(
         .filter(|t| t.agent_id.is_some())
         .collect();
     let first_turns = FrameBuilder::new(fts.len())
-        .str("shop_id", fts.iter().map(|t| &conv.sessions[t.session].shop_id))
-        .str(
-            "agent_id",
-            fts.iter().map(|t| t.agent_id.as_deref().unwrap_or_default()),
+        .u32(
+            "ka",
+            fts.iter()
+                .map(|t| k.ka(&conv.sessions[t.session].shop_id, agent(&t.agent_id))),
         )
         .date("date", fts.iter().map(|t| t.day()))
         .opt_i64(
@@ -131,10 +171,9 @@ pub fn facts(
         }
     }
     let participation = FrameBuilder::new(part.len())
-        .str("shop_id", part.iter().map(|(s, _)| &conv.sessions[*s].shop_id))
-        .str("agent_id", part.iter().map(|(_, a)| *a))
+        .u32("ka", part.iter().map(|(s, a)| k.ka(&conv.sessions[*s].shop_id, a)))
         .date("date", part.iter().map(|(s, _)| conv.sessions[*s].day()))
-        .str("buyer_id", part.iter().map(|(s, _)| &conv.sessions[*s].buyer_id))
+        .u32("buyer", part.iter().map(|(s, _)| k.buyer(&conv.sessions[*s].buyer_id)))
         .bool("is_inquiry", part.iter().map(|(s, _)| conv.sessions[*s].is_inquiry))
         .build()?;
 
@@ -149,11 +188,7 @@ pub fn facts(
         })
         .collect();
     let first_questions = FrameBuilder::new(fq.len())
-        .str("shop_id", fq.iter().map(|(s, _)| &s.shop_id))
-        .str(
-            "agent_id",
-            fq.iter().map(|(_, q)| q.agent_id.as_deref().unwrap_or_default()),
-        )
+        .u32("ka", fq.iter().map(|(s, q)| k.ka(&s.shop_id, agent(&q.agent_id))))
         .date(
             "date",
             fq.iter().map(|(_, q)| timeutil::local_day(messages[q.msg].local)),
@@ -178,13 +213,15 @@ pub fn facts(
         .filter(|a| a.agent_id.is_some() && a.session.is_some())
         .collect();
     let attributed = FrameBuilder::new(at.len())
-        .str("shop_id", at.iter().map(|a| &orders[a.order].shop_id))
-        .str("agent_id", at.iter().map(|a| a.agent_id.as_deref().unwrap_or_default()))
+        .u32(
+            "ka",
+            at.iter().map(|a| k.ka(&orders[a.order].shop_id, agent(&a.agent_id))),
+        )
         .date(
             "date",
             at.iter().map(|a| conv.sessions[a.session.unwrap_or_default()].day()),
         )
-        .str("buyer_id", at.iter().map(|a| &orders[a.order].buyer_id))
+        .u32("buyer", at.iter().map(|a| k.buyer(&orders[a.order].buyer_id)))
         .bool("paid", at.iter().map(|a| orders[a.order].paid_ts.is_some()))
         .i64(
             "paid_fen",
@@ -200,8 +237,11 @@ pub fn facts(
 
     let vs: Vec<_> = violations.iter().filter(|v| v.agent_id.is_some()).collect();
     let violations = FrameBuilder::new(vs.len())
-        .str("shop_id", vs.iter().map(|v| &conv.sessions[v.session].shop_id))
-        .str("agent_id", vs.iter().map(|v| v.agent_id.as_deref().unwrap_or_default()))
+        .u32(
+            "ka",
+            vs.iter()
+                .map(|v| k.ka(&conv.sessions[v.session].shop_id, agent(&v.agent_id))),
+        )
         .date("date", vs.iter().map(|v| timeutil::local_day(messages[v.msg].local)))
         .u32("w", vs.iter().map(|v| (v.category as u8 == 0) as u32))
         .u32("t", vs.iter().map(|v| (v.category as u8 == 1) as u32))
@@ -209,6 +249,7 @@ pub fn facts(
         .build()?;
 
     Ok(Facts {
+        keys: k.frame()?,
         turns,
         first_turns,
         participation,
@@ -258,8 +299,8 @@ pub fn agent_daily(f: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
     ]);
     let part = f.participation.clone().lazy().group_by(keys()).agg([
         u32c(len(), "sessions"),
-        u32c(col("buyer_id").n_unique(), "buyers"),
-        u32c(col("buyer_id").filter(col("is_inquiry")).n_unique(), "inquiries"),
+        u32c(col("buyer").n_unique(), "buyers"),
+        u32c(col("buyer").filter(col("is_inquiry")).n_unique(), "inquiries"),
     ]);
     let fq = f.first_questions.clone().lazy().group_by(keys()).agg([
         u32c(len(), "first_questions"),
@@ -269,8 +310,8 @@ pub fn agent_daily(f: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
         u32c(col("fq_ms").count(), "first_answer_n"),
     ]);
     let attr = f.attributed.clone().lazy().group_by(keys()).agg([
-        u32c(col("buyer_id").n_unique(), "ordered_buyers"),
-        u32c(col("buyer_id").filter(col("paid")).n_unique(), "paid_buyers"),
+        u32c(col("buyer").n_unique(), "ordered_buyers"),
+        u32c(col("buyer").filter(col("paid")).n_unique(), "paid_buyers"),
         col("paid_fen").sum().alias("sales_fen"),
     ]);
     let viol = f.violations.clone().lazy().group_by(keys()).agg([
@@ -278,23 +319,24 @@ pub fn agent_daily(f: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
         u32c(col("t").sum(), "violations_think"),
         u32c(col("a").sum(), "violations_annoy"),
     ]);
+    // Each part is small once grouped (agents × days), so the keys present in
+    // any of them are taken from the grouped parts, not the raw facts.
+    let parts: Vec<DataFrame> = [part, turns, first, fq, attr, viol]
+        .into_iter()
+        .map(LazyFrame::collect)
+        .collect::<PolarsResult<_>>()?;
     let all_keys = concat(
-        [
-            &f.turns,
-            &f.first_turns,
-            &f.participation,
-            &f.first_questions,
-            &f.attributed,
-            &f.violations,
-        ]
-        .map(|d| d.clone().lazy().select(keys())),
+        parts
+            .iter()
+            .map(|d| d.clone().lazy().select(keys()))
+            .collect::<Vec<_>>(),
         UnionArgs::default(),
     )?
     .unique_stable_generic(None, UniqueKeepStrategy::First);
 
     let mut lf = all_keys;
-    for part in [part, turns, first, fq, attr, viol] {
-        lf = lf.join(part, keys(), keys(), JoinArgs::new(JoinType::Left));
+    for part in parts {
+        lf = lf.join(part.lazy(), keys(), keys(), JoinArgs::new(JoinType::Left));
     }
 
     let lf = lf
@@ -344,6 +386,12 @@ pub fn agent_daily(f: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
     .map(col)
     .to_vec();
     lf.join(
+        f.keys.clone().lazy(),
+        [col("ka")],
+        [col("ka")],
+        JoinArgs::new(JoinType::Left),
+    )
+    .join(
         roster.lazy(),
         [col("agent_id")],
         [col("agent_id")],

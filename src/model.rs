@@ -3,7 +3,81 @@
 //! durations and ordering, `local` (wall-clock ms in the run's zone, counted as
 //! if it were UTC) for dates, hours and calendar-day windows.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use serde::Serialize;
+
+/// A shop, buyer, agent or session id. Ids repeat on every message, so each
+/// distinct one is stored once and shared ([`Interner`]): a message holds an
+/// 8-byte pointer per id (an `Arc<str>` would take 16), not an allocation.
+/// Compares, hashes and orders as its text.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Arc<String>);
+
+impl Name {
+    pub fn new(s: &str) -> Self {
+        Name(Arc::new(s.to_owned()))
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.0.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.0.as_str() == *other
+    }
+}
+
+/// Hands out one shared [`Name`] per distinct string.
+#[derive(Debug, Default)]
+pub struct Interner(HashSet<Name>);
+
+impl Interner {
+    pub fn name(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
+            return n.clone();
+        }
+        let n = Name::new(s);
+        self.0.insert(n.clone());
+        n
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -76,15 +150,15 @@ impl MsgType {
 /// One chat message after validation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Message {
-    pub shop_id: String,
-    pub buyer_id: String,
-    pub agent_id: Option<String>,
+    pub shop_id: Name,
+    pub buyer_id: Name,
+    pub agent_id: Option<Name>,
     pub sender: Sender,
     pub ts: i64,
     pub local: i64,
-    pub content: String,
+    pub content: Box<str>,
     pub msg_type: MsgType,
-    pub session_id: Option<String>,
+    pub session_id: Option<Name>,
     /// Index of the input file and row within it: keeps file order for ties.
     pub file_idx: u32,
     pub line: u64,
@@ -146,8 +220,8 @@ impl OrderStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Order {
     pub order_id: String,
-    pub shop_id: String,
-    pub buyer_id: String,
+    pub shop_id: Name,
+    pub buyer_id: Name,
     pub created_ts: i64,
     pub created_local: i64,
     pub paid_ts: Option<i64>,

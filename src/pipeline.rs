@@ -3,6 +3,7 @@
 //! so tests can look at the facts directly.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -17,13 +18,13 @@ use crate::error::{KefuError, Result};
 use crate::funnel;
 use crate::ingest::{self, InputFile, Staged};
 use crate::marts;
-use crate::model::{MsgType, Sender};
+use crate::model::{Message, MsgType, Sender};
 use crate::rules::{self, MessageText, RuleSet, Violation};
 use crate::sessions::{self, Conversations};
 use crate::sink::Staging;
 use crate::tables;
-use crate::text::TextEngine;
-use crate::topics;
+use crate::text::{Lexicon, TextEngine};
+use crate::topics::{self, WordCounts};
 
 /// Command-line values that replace the TOML's (paths relative to the working directory).
 #[derive(Debug, Clone, Default)]
@@ -71,7 +72,7 @@ pub struct Analysis {
     pub staged: Staged,
     pub engine: TextEngine,
     pub text: Vec<MessageText>,
-    pub tokens: Vec<String>,
+    pub words: WordCounts,
     pub conv: Conversations,
     pub attributions: Vec<Attribution>,
     pub violations: Vec<Violation>,
@@ -87,43 +88,60 @@ pub fn text_engine(settings: &Settings) -> Result<(TextEngine, RuleSet)> {
     Ok((engine, rules))
 }
 
-/// Tokenizes and flags every message in parallel; results keep message order.
-pub fn understand(engine: &TextEngine, rules: &RuleSet, staged: &Staged) -> (Vec<MessageText>, Vec<String>) {
-    staged
-        .messages
-        .par_iter()
-        .map(|m| {
-            if m.msg_type != MsgType::Text {
-                let flags = engine.flags(m.sender, m.msg_type, &Default::default());
-                return (
-                    MessageText {
-                        flags,
-                        ..Default::default()
-                    },
-                    String::new(),
-                );
+/// Tokenizes and flags every message in parallel, a block of messages per
+/// task; results keep message order. Word counts for `hot_words` and
+/// `question_intents` are taken while the tokens are at hand; the tokens
+/// themselves are not kept (the messages table cuts its slice again).
+pub fn understand(engine: &TextEngine, rules: &RuleSet, staged: &Staged) -> (Vec<MessageText>, WordCounts) {
+    const BLOCK: usize = 16 * 1024;
+    let messages = &staged.messages;
+    let stop = engine.uninformative();
+    let mut text: Vec<MessageText> = Vec::new();
+    text.resize_with(messages.len(), Default::default);
+    let counts: Vec<WordCounts> = text
+        .par_chunks_mut(BLOCK)
+        .zip(messages.par_chunks(BLOCK))
+        .map(|(out, msgs)| {
+            let mut words = WordCounts::default();
+            for (t, m) in out.iter_mut().zip(msgs) {
+                *t = understand_one(engine, rules, m, &stop, &mut words);
             }
-            let tk = engine.tokenize(&m.content);
-            let flags = engine.flags(m.sender, m.msg_type, &tk);
-            let question = m.sender == Sender::Buyer && flags.is_question;
-            let words = if question {
-                engine.content_words(&tk).into_iter().map(str::to_owned).collect()
-            } else {
-                Vec::new()
-            };
-            let intent = question.then(|| engine.intents.classify(&tk, flags.is_after_sales));
-            let hits = rules.hits(&tk);
-            (
-                MessageText {
-                    flags,
-                    hits,
-                    words,
-                    intent,
-                },
-                tk.joined(),
-            )
+            words
         })
-        .unzip()
+        .collect();
+    let words = counts.into_iter().fold(WordCounts::default(), WordCounts::merge);
+    (text, words)
+}
+
+fn understand_one(
+    engine: &TextEngine,
+    rules: &RuleSet,
+    m: &Message,
+    stop: &Lexicon,
+    words: &mut WordCounts,
+) -> MessageText {
+    if m.msg_type != MsgType::Text {
+        return MessageText {
+            flags: engine.flags(m.sender, m.msg_type, &Default::default()),
+            ..Default::default()
+        };
+    }
+    let tk = engine.tokenize(&m.content);
+    let flags = engine.flags(m.sender, m.msg_type, &tk);
+    let question = m.sender == Sender::Buyer && flags.is_question;
+    let content_words = if question {
+        rules::word_set(engine.content_words(&tk))
+    } else {
+        Box::default()
+    };
+    let intent = question.then(|| engine.intents.classify(&tk, flags.is_after_sales));
+    words.add(m, &tk, intent, stop);
+    MessageText {
+        flags,
+        hits: rules.hits(&tk),
+        words: content_words,
+        intent,
+    }
 }
 
 struct Stages {
@@ -160,6 +178,7 @@ impl Stages {
         tracing::debug!(
             stage = name,
             ms = self.t.elapsed().as_millis() as u64,
+            rss_mb = crate::bench::rss_bytes().unwrap_or(0) / 1_000_000,
             peak_rss_mb = crate::bench::peak_rss_bytes().unwrap_or(0) / 1_000_000,
             "stage done"
         );
@@ -175,7 +194,7 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
 
     st.start("segmenting and flagging messages");
     let (engine, rules) = text_engine(settings)?;
-    let (text, tokens) = understand(&engine, &rules, &staged);
+    let (text, words) = understand(&engine, &rules, &staged);
     st.done("text");
 
     st.start("sessions and turns");
@@ -210,7 +229,7 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
         staged,
         engine,
         text,
-        tokens,
+        words,
         conv,
         attributions,
         violations,
@@ -283,6 +302,14 @@ fn table_counts(files: &[InputFile]) -> BTreeMap<&'static str, TableCounts> {
     out
 }
 
+/// Builds an output table: rows `range` of it, or (for tables written whole) all of it.
+type Build<'a> = Box<dyn Fn(Range<usize>) -> PolarsResult<DataFrame> + 'a>;
+
+/// A table built and written in one piece.
+fn whole<'a>(f: impl Fn() -> PolarsResult<DataFrame> + 'a) -> (Option<usize>, Build<'a>) {
+    (None, Box::new(move |_| f()))
+}
+
 /// Runs the whole job and writes every table; returns the manifest.
 pub fn run(settings: &Settings) -> Result<Manifest> {
     run_keep(settings).map(|(m, _)| m)
@@ -296,51 +323,73 @@ pub fn run_keep(settings: &Settings) -> Result<(Manifest, Analysis)> {
     let ts = Instant::now();
     let names = &a.engine.intents.names;
     let session_intents = topics::session_intents(&a.conv, &a.staged.messages, &a.text);
-    let stop = &a.engine.uninformative();
-    // Each table is built, written and dropped before the next, so only one
-    // output frame is in memory at a time.
-    type Build<'a> = Box<dyn Fn() -> PolarsResult<DataFrame> + 'a>;
-    let (m, conv, text, tokens) = (&a.staged.messages, &a.conv, &a.text, &a.tokens);
-    let tables: Vec<(&'static str, Build)> = vec![
-        ("messages", Box::new(|| tables::messages(conv, m, text, tokens, names))),
+    // Each table is built, written and dropped before the next, and those with
+    // a row per message, session, turn, order or violation are written in
+    // slices, so only one slice of one output frame is in memory at a time.
+    let (m, conv, text, engine) = (&a.staged.messages, &a.conv, &a.text, &a.engine);
+    let tables: Vec<(&'static str, (Option<usize>, Build))> = vec![
+        (
+            "messages",
+            (Some(m.len()), Box::new(|r| tables::messages(conv, m, text, engine, r))),
+        ),
         (
             "sessions",
-            Box::new(|| tables::sessions(conv, m, &session_intents, names)),
+            (
+                Some(conv.sessions.len()),
+                Box::new(|r| tables::sessions(conv, m, &session_intents, names, r)),
+            ),
         ),
         (
             "question_intents",
-            Box::new(|| topics::question_intents(&a.engine.intents, conv, m, text, tokens, stop)),
+            whole(|| topics::question_intents(&a.engine.intents, conv, m, text, &a.words)),
         ),
-        ("hot_words", Box::new(|| topics::hot_words(m, tokens, stop))),
+        ("hot_words", whole(|| topics::hot_words(&a.words))),
         (
             "shop_daily",
-            Box::new(|| funnel::shop_daily(conv, &a.staged.orders, &a.attributions)),
+            whole(|| funnel::shop_daily(conv, &a.staged.orders, &a.attributions)),
         ),
-        ("hourly_load", Box::new(|| funnel::hourly_load(conv, m))),
-        ("turns", Box::new(|| tables::turns(conv))),
+        ("hourly_load", whole(|| funnel::hourly_load(conv, m))),
+        ("turns", (Some(conv.turns.len()), Box::new(|r| tables::turns(conv, r)))),
         (
             "order_attribution",
-            Box::new(|| tables::order_attribution(conv, &a.staged.orders, &a.attributions)),
+            (
+                Some(a.attributions.len()),
+                Box::new(|r| tables::order_attribution(conv, &a.staged.orders, &a.attributions, r)),
+            ),
         ),
-        ("violations", Box::new(|| tables::violations(conv, m, &a.violations))),
-        ("agent_daily", Box::new(|| Ok(a.agent_daily.clone()))),
-        ("agent_weekly", Box::new(|| Ok(a.agent_weekly.clone()))),
-        ("rejects", Box::new(|| tables::rejects(&a.staged.rejects))),
+        (
+            "violations",
+            (
+                Some(a.violations.len()),
+                Box::new(|r| tables::violations(conv, m, &a.violations, r)),
+            ),
+        ),
+        ("agent_daily", whole(|| Ok(a.agent_daily.clone()))),
+        ("agent_weekly", whole(|| Ok(a.agent_weekly.clone()))),
+        ("rejects", whole(|| tables::rejects(&a.staged.rejects))),
     ];
     let mut outputs = BTreeMap::new();
-    for (name, build) in tables {
+    for (name, (rows, build)) in tables {
         let t = Instant::now();
-        let mut df = build()?;
-        let built = t.elapsed().as_millis() as u64;
-        staging.write_table(name, &mut df)?;
+        let n = match rows {
+            Some(n) => {
+                staging.write_table_slices(name, n, &build)?;
+                n
+            }
+            None => {
+                let mut df = build(0..0)?;
+                staging.write_table(name, &mut df)?;
+                df.height()
+            }
+        };
         tracing::debug!(
             table = name,
-            rows = df.height(),
-            build_ms = built,
-            write_ms = t.elapsed().as_millis() as u64 - built,
+            rows = n,
+            ms = t.elapsed().as_millis() as u64,
+            peak_rss_mb = crate::bench::peak_rss_bytes().unwrap_or(0) / 1_000_000,
             "table written"
         );
-        outputs.insert(name, df.height() as u64);
+        outputs.insert(name, n as u64);
     }
     let mut stage_ms = a.timings.clone();
     stage_ms.insert(

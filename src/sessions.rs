@@ -10,18 +10,18 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::config::{Metrics, ServiceHours};
-use crate::model::{Message, Sender};
+use crate::model::{Message, Name, Sender};
 use crate::text::Flags;
 use crate::timeutil::{self, MS_PER_SEC};
 
 /// One session: a contiguous slice of the sorted messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
-    pub shop_id: String,
+    pub shop_id: Name,
     pub session_id: String,
-    pub buyer_id: String,
+    pub buyer_id: Name,
     pub msgs: Range<usize>,
-    pub first_agent_id: Option<String>,
+    pub first_agent_id: Option<Name>,
     pub started_ts: i64,
     pub started_local: i64,
     pub ended_ts: i64,
@@ -63,7 +63,7 @@ pub struct FirstQuestion {
     /// Agent filler messages between the question and the answer (or the session end).
     pub stall_rounds: u32,
     /// Agent the question is credited to: the one who answered it, else the turn's agent.
-    pub agent_id: Option<String>,
+    pub agent_id: Option<Name>,
 }
 
 /// One 轮次: a run of buyer messages up to the agent message that ends it.
@@ -79,7 +79,7 @@ pub struct Turn {
     /// The agent message that answered, if any.
     pub answer_msg: Option<usize>,
     pub response_ms: Option<i64>,
-    pub agent_id: Option<String>,
+    pub agent_id: Option<Name>,
     pub in_service_hours: bool,
 }
 
@@ -100,6 +100,9 @@ pub struct Conversations {
     pub session_of: Vec<u32>,
 }
 
+const STREAMS_PER_TASK: usize = 2048;
+const TASKS_PER_WINDOW: usize = 32;
+
 /// Splits each (shop, buyer) stream into sessions and turns.
 pub fn build(messages: &[Message], flags: &[Flags], m: &Metrics, hours: ServiceHours) -> Conversations {
     // Streams: maximal runs of equal (shop, buyer).
@@ -116,17 +119,39 @@ pub fn build(messages: &[Message], flags: &[Flags], m: &Metrics, hours: ServiceH
             s = i;
         }
     }
-    let per_stream: Vec<(Vec<Session>, Vec<Turn>)> = streams
-        .into_par_iter()
-        .map(|r| build_stream(messages, flags, r, m, hours))
-        .collect();
-
+    // Streams are built a block at a time: a few large vectors instead of a
+    // pair of small ones per buyer. Blocks run in parallel a window at a time
+    // and are appended as each window finishes, so the copies in flight are
+    // one window's, not the whole input's.
     let mut out = Conversations {
         session_of: vec![0; messages.len()],
         ..Default::default()
     };
-    let mut used_ids: HashMap<(String, String), u32> = HashMap::new();
-    for (sessions, turns) in per_stream {
+    let mut used_ids: HashMap<(Name, String), u32> = HashMap::new();
+    for window in streams.chunks(STREAMS_PER_TASK * TASKS_PER_WINDOW) {
+        let per_block: Vec<(Vec<Session>, Vec<Turn>)> = window
+            .par_chunks(STREAMS_PER_TASK)
+            .map(|block| {
+                let (mut sessions, mut turns) = (Vec::new(), Vec::new());
+                for r in block {
+                    build_stream(messages, flags, r.clone(), m, hours, &mut sessions, &mut turns);
+                }
+                (sessions, turns)
+            })
+            .collect();
+        append(&mut out, per_block, &mut used_ids);
+    }
+    out
+}
+
+/// Appends blocks of sessions and turns, shifting their indexes, numbering
+/// messages by session and keeping session ids unique per shop.
+fn append(
+    out: &mut Conversations,
+    per_block: Vec<(Vec<Session>, Vec<Turn>)>,
+    used_ids: &mut HashMap<(Name, String), u32>,
+) {
+    for (sessions, turns) in per_block {
         let s_off = out.sessions.len();
         let t_off = out.turns.len();
         for mut t in turns {
@@ -150,7 +175,6 @@ pub fn build(messages: &[Message], flags: &[Flags], m: &Metrics, hours: ServiceH
             out.sessions.push(sess);
         }
     }
-    out
 }
 
 /// Where one stream's sessions begin (indexes into `messages`).
@@ -181,17 +205,19 @@ fn split_points(messages: &[Message], r: &Range<usize>, m: &Metrics) -> Vec<usiz
     starts
 }
 
+/// Appends one stream's sessions and turns; indexes between them are relative
+/// to the start of `sessions` and `turns`.
 fn build_stream(
     messages: &[Message],
     flags: &[Flags],
     r: Range<usize>,
     m: &Metrics,
     hours: ServiceHours,
-) -> (Vec<Session>, Vec<Turn>) {
+    sessions: &mut Vec<Session>,
+    turns: &mut Vec<Turn>,
+) {
     let starts = split_points(messages, &r, m);
     let cap = m.response_cap_secs as i64 * MS_PER_SEC;
-    let mut sessions = Vec::with_capacity(starts.len());
-    let mut turns: Vec<Turn> = Vec::new();
     for (k, &a) in starts.iter().enumerate() {
         let b = starts.get(k + 1).copied().unwrap_or(r.end);
         let msgs = &messages[a..b];
@@ -200,14 +226,15 @@ fn build_stream(
         let session_idx = sessions.len();
         let session_id = first
             .session_id
-            .clone()
+            .as_ref()
+            .map(|s| s.to_string())
             .unwrap_or_else(|| format!("{}/{}", first.buyer_id, timeutil::fmt_compact(first.local)));
 
         // Turns.
         let t0 = turns.len();
         let mut open: Option<Turn> = None;
-        let mut last_agent: Option<&str> = None;
-        let mut routed: Option<&str> = None;
+        let mut last_agent: Option<&Name> = None;
+        let mut routed: Option<&Name> = None;
         for (i, msg) in messages.iter().enumerate().take(b).skip(a) {
             match msg.sender {
                 Sender::Buyer => {
@@ -228,7 +255,7 @@ fn build_stream(
                             in_service_hours: hours.contains(timeutil::sec_of_day(msg.local)),
                         });
                     }
-                    if let Some(ag) = msg.agent_id.as_deref() {
+                    if let Some(ag) = &msg.agent_id {
                         routed = Some(ag);
                     }
                 }
@@ -239,13 +266,13 @@ fn build_stream(
                         t.agent_id = msg.agent_id.clone();
                         turns.push(t);
                     }
-                    last_agent = msg.agent_id.as_deref();
+                    last_agent = msg.agent_id.as_ref();
                 }
                 Sender::Bot | Sender::System => {}
             }
         }
         if let Some(mut t) = open.take() {
-            t.agent_id = routed.or(last_agent).map(str::to_owned);
+            t.agent_id = routed.or(last_agent).cloned();
             turns.push(t);
         }
         let sess_turns = &turns[t0..];
@@ -297,7 +324,6 @@ fn build_stream(
             is_inquiry: buyer_started && n_agent_msgs > 0 && !is_after_sales,
         });
     }
-    (sessions, turns)
 }
 
 fn first_question(messages: &[Message], flags: &[Flags], r: Range<usize>, turns: &[Turn]) -> Option<FirstQuestion> {

@@ -52,6 +52,31 @@ impl Staging {
         write_parquet(&dir.join("part-0.parquet"), df)
     }
 
+    /// Writes a large table slice by slice (`build` gets row ranges of
+    /// [`ROW_GROUP`] rows), one row group each, so only one slice's frame is
+    /// ever in memory. Slices are fixed by row count, never by thread count.
+    pub fn write_table_slices(
+        &self,
+        name: &str,
+        rows: usize,
+        build: &dyn Fn(std::ops::Range<usize>) -> PolarsResult<DataFrame>,
+    ) -> Result<()> {
+        let dir = self.tmp.join(name);
+        fs::create_dir_all(&dir).map_err(|e| KefuError::io(&dir, e))?;
+        let path = dir.join("part-0.parquet");
+        let f = fs::File::create(&path).map_err(|e| KefuError::io(&path, e))?;
+        let first = build(0..rows.min(ROW_GROUP))?;
+        let mut w = writer(f).batched(first.schema())?;
+        w.write_batch(&first)?;
+        drop(first);
+        for start in (ROW_GROUP..rows).step_by(ROW_GROUP) {
+            let df = build(start..rows.min(start + ROW_GROUP))?;
+            w.write_batch(&df)?;
+        }
+        w.finish()?;
+        Ok(())
+    }
+
     pub fn write_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let p = self.tmp.join(name);
         fs::write(&p, bytes).map_err(|e| KefuError::io(&p, e))
@@ -112,15 +137,21 @@ fn check_target(target: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Parquet with zstd and one row group per 512k rows: byte-identical output
-/// for the same frame whatever the thread count.
+/// Rows per Parquet row group, and per slice of a table written in slices.
+pub const ROW_GROUP: usize = 512 * 1024;
+
+fn writer(f: fs::File) -> ParquetWriter<fs::File> {
+    ParquetWriter::new(f)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_row_group_size(Some(ROW_GROUP))
+}
+
+/// Parquet with zstd and one row group per [`ROW_GROUP`] rows: byte-identical
+/// output for the same frame whatever the thread count.
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     df.rechunk_mut();
     let f = fs::File::create(path).map_err(|e| KefuError::io(path, e))?;
-    ParquetWriter::new(f)
-        .with_compression(ParquetCompression::Zstd(None))
-        .with_row_group_size(Some(512 * 1024))
-        .finish(df)?;
+    writer(f).finish(df)?;
     Ok(())
 }
 

@@ -1,25 +1,31 @@
 //! Fact tables as frames, with the column names and types of CONTRACT §5.
 //! Every text column that can carry buyer data is PII-masked here.
 
+use std::ops::Range;
+
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::conversion::Attribution;
 use crate::frame::{secs, yuan, FrameBuilder};
-use crate::model::{Message, Order, Reject};
+use crate::model::{Message, MsgType, Order, Reject};
 use crate::rules::{has_hit, MessageText, Violation, HIT_COLUMNS};
 use crate::sessions::Conversations;
-use crate::text::mask_pii;
+use crate::text::{mask_pii, TextEngine};
 use crate::timeutil;
 
+/// Rows `rows` of the `sessions` table (the sink writes large tables in slices).
 pub fn sessions(
     conv: &Conversations,
     messages: &[Message],
     intents: &[Option<u8>],
     intent_names: &[String],
+    rows: Range<usize>,
 ) -> PolarsResult<DataFrame> {
-    let s = &conv.sessions;
+    let s = &conv.sessions[rows.clone()];
+    let intents = &intents[rows];
     let fq = |i: usize| s[i].first_question.as_ref();
-    let idx: Vec<usize> = (0..s.len()).collect();
+    let idx = 0..s.len();
     FrameBuilder::new(s.len())
         .str("shop_id", s.iter().map(|x| &x.shop_id))
         .str("session_id", s.iter().map(|x| &x.session_id))
@@ -35,16 +41,16 @@ pub fn sessions(
         .u32("n_unanswered_turns", s.iter().map(|x| x.n_unanswered_turns))
         .opt_str(
             "first_question",
-            idx.iter().map(|&i| fq(i).map(|q| mask_pii(&messages[q.msg].content))),
+            idx.clone().map(|i| fq(i).map(|q| mask_pii(&messages[q.msg].content))),
         )
         .opt_f64(
             "first_answer_secs",
-            idx.iter().map(|&i| fq(i).and_then(|q| q.answer_ms).map(secs)),
+            idx.clone().map(|i| fq(i).and_then(|q| q.answer_ms).map(secs)),
         )
-        .opt_u32("stall_rounds", idx.iter().map(|&i| fq(i).map(|q| q.stall_rounds)))
+        .opt_u32("stall_rounds", idx.clone().map(|i| fq(i).map(|q| q.stall_rounds)))
         .opt_bool(
             "first_question_answered",
-            idx.iter().map(|&i| fq(i).map(|q| q.answer.is_some())),
+            idx.map(|i| fq(i).map(|q| q.answer.is_some())),
         )
         .bool("is_inquiry", s.iter().map(|x| x.is_inquiry))
         .bool("is_after_sales", s.iter().map(|x| x.is_after_sales))
@@ -57,8 +63,9 @@ pub fn sessions(
         .build()
 }
 
-pub fn turns(conv: &Conversations) -> PolarsResult<DataFrame> {
-    let t = &conv.turns;
+/// Rows `rows` of the `turns` table.
+pub fn turns(conv: &Conversations, rows: Range<usize>) -> PolarsResult<DataFrame> {
+    let t = &conv.turns[rows];
     let s = &conv.sessions;
     FrameBuilder::new(t.len())
         .str("shop_id", t.iter().map(|x| &s[x.session].shop_id))
@@ -80,32 +87,40 @@ pub fn turns(conv: &Conversations) -> PolarsResult<DataFrame> {
         .build()
 }
 
+/// Rows `rows` of the `messages` table.
 pub fn messages(
     conv: &Conversations,
     messages: &[Message],
     text: &[MessageText],
-    tokens: &[String],
-    intent_names: &[String],
+    engine: &TextEngine,
+    rows: Range<usize>,
 ) -> PolarsResult<DataFrame> {
-    let m = messages;
+    let intent_names = &engine.intents.names;
     let s = &conv.sessions;
-    let sid = |i: usize| &s[conv.session_of[i] as usize].session_id;
-    let idx: Vec<usize> = (0..m.len()).collect();
+    let session = |i: usize| &s[conv.session_of[i] as usize];
+    let idx = rows.clone();
+    let m = &messages[rows.clone()];
+    let text = &text[rows];
+    // Cut again here, a slice at a time, rather than every message's tokens
+    // kept from the text pass.
+    let tokens: Vec<String> = m
+        .par_iter()
+        .map(|x| match x.msg_type {
+            MsgType::Text => mask_pii(&engine.tokenize(&x.content).joined()).into_owned(),
+            _ => String::new(),
+        })
+        .collect();
     let mut b = FrameBuilder::new(m.len())
         .str("shop_id", m.iter().map(|x| &x.shop_id))
-        .str("session_id", idx.iter().map(|&i| sid(i)))
-        .u32(
-            "msg_no",
-            idx.iter()
-                .map(|&i| (i - s[conv.session_of[i] as usize].msgs.start) as u32 + 1),
-        )
+        .str("session_id", idx.clone().map(|i| &session(i).session_id))
+        .u32("msg_no", idx.clone().map(|i| (i - session(i).msgs.start) as u32 + 1))
         .str("buyer_id", m.iter().map(|x| &x.buyer_id))
         .opt_str("agent_id", m.iter().map(|x| x.agent_id.as_deref()))
         .str("sender", m.iter().map(|x| x.sender.as_str()))
         .datetime("sent_at", m.iter().map(|x| x.local))
         .str("msg_type", m.iter().map(|x| x.msg_type.as_str()))
         .str("content", m.iter().map(|x| mask_pii(&x.content)))
-        .str("tokens", tokens.iter().map(|t| mask_pii(t)))
+        .str("tokens", &tokens)
         .bool("is_question", text.iter().map(|t| t.flags.is_question))
         .bool("is_greeting", text.iter().map(|t| t.flags.is_greeting))
         .bool("is_closing", text.iter().map(|t| t.flags.is_closing))
@@ -122,7 +137,14 @@ pub fn messages(
     b.build()
 }
 
-pub fn violations(conv: &Conversations, messages: &[Message], v: &[Violation]) -> PolarsResult<DataFrame> {
+/// Rows `rows` of the `violations` table.
+pub fn violations(
+    conv: &Conversations,
+    messages: &[Message],
+    v: &[Violation],
+    rows: Range<usize>,
+) -> PolarsResult<DataFrame> {
+    let v = &v[rows];
     let s = &conv.sessions;
     FrameBuilder::new(v.len())
         .str("shop_id", v.iter().map(|x| &s[x.session].shop_id))
@@ -141,7 +163,14 @@ pub fn violations(conv: &Conversations, messages: &[Message], v: &[Violation]) -
         .build()
 }
 
-pub fn order_attribution(conv: &Conversations, orders: &[Order], a: &[Attribution]) -> PolarsResult<DataFrame> {
+/// Rows `rows` of the `order_attribution` table.
+pub fn order_attribution(
+    conv: &Conversations,
+    orders: &[Order],
+    a: &[Attribution],
+    rows: Range<usize>,
+) -> PolarsResult<DataFrame> {
+    let a = &a[rows];
     let o = |x: &Attribution| &orders[x.order];
     let s = &conv.sessions;
     FrameBuilder::new(a.len())

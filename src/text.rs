@@ -5,6 +5,7 @@
 //! One [`TextEngine`] is built per run (loading jieba takes ~200 ms) and shared
 //! read-only across rayon threads.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -119,13 +120,17 @@ impl<'a> Tokens<'a> {
     /// The tokens separated by single spaces.
     pub fn joined(&self) -> String {
         let mut s = String::with_capacity(self.text.len() + self.cut.len());
+        self.push_joined(&mut s);
+        s
+    }
+    /// Appends the tokens, space-separated, to `out`.
+    pub fn push_joined(&self, out: &mut String) {
         for (i, t) in self.cut.iter().enumerate() {
             if i > 0 {
-                s.push(' ');
+                out.push(' ');
             }
-            s.push_str(t.word);
+            out.push_str(t.word);
         }
-        s
     }
 }
 
@@ -357,10 +362,10 @@ static STREET: LazyLock<Regex> = LazyLock::new(|| {
 /// Masks personal data before anything is written: mobile numbers keep their
 /// first digit (`1**********`), ID-card numbers and e-mail addresses are masked
 /// whole, and the street part of an address after 省/市/区/县 becomes `***`.
-pub fn mask_pii(text: &str) -> String {
-    // Most messages hold nothing to mask: skip the scans.
+pub fn mask_pii(text: &str) -> Cow<'_, str> {
+    // Most messages hold nothing to mask: skip the scans and the copy.
     if !text.bytes().any(|b| b.is_ascii_digit() || b == b'@') && !text.contains(['省', '市', '区', '县']) {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
@@ -388,9 +393,9 @@ pub fn mask_pii(text: &str) -> String {
     }
     let out = EMAIL.replace_all(&out, "***@***").into_owned();
     if out.contains(['省', '市', '区', '县']) {
-        STREET.replace_all(&out, "***").into_owned()
+        Cow::Owned(STREET.replace_all(&out, "***").into_owned())
     } else {
-        out
+        Cow::Owned(out)
     }
 }
 

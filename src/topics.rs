@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use crate::error::{KefuError, Result};
 use crate::frame::FrameBuilder;
-use crate::model::{Message, MsgType, Sender};
+use crate::model::{Message, MsgType, Name, Sender};
 use crate::rules::MessageText;
 use crate::sessions::Conversations;
 use crate::text::{is_word, mask_pii, Lexicon, PhraseMatcher, Tokens};
@@ -114,9 +114,9 @@ pub fn session_intents(conv: &Conversations, messages: &[Message], text: &[Messa
         .collect()
 }
 
-/// Meaningful words of one message's token string, for counts.
-fn countable<'a>(tokens: &'a str, stop: &'a Lexicon) -> impl Iterator<Item = &'a str> {
-    tokens.split(' ').filter(move |w| {
+/// Meaningful words among a message's tokens, for counts.
+fn countable<'a>(tk: &'a Tokens<'a>, stop: &'a Lexicon) -> impl Iterator<Item = &'a str> {
+    tk.tokens().flat_map(|t| t.split(' ')).filter(move |w| {
         w.chars().count() > 1
             && is_word(w)
             && !stop.contains(w)
@@ -125,8 +125,72 @@ fn countable<'a>(tokens: &'a str, stop: &'a Lexicon) -> impl Iterator<Item = &'a
     })
 }
 
-fn top(counts: &HashMap<&str, u32>, n: usize) -> Vec<(String, u32)> {
-    let mut v: Vec<(String, u32)> = counts.iter().map(|(w, c)| (w.to_string(), *c)).collect();
+fn bump(counts: &mut HashMap<String, u32>, w: &str) {
+    match counts.get_mut(w) {
+        Some(c) => *c += 1,
+        None => {
+            counts.insert(w.to_owned(), 1);
+        }
+    }
+}
+
+/// The Monday of a day's ISO week (days since 1970-01-01).
+fn week_start(day: i32) -> i32 {
+    day - (timeutil::iso_weekday(day) as i32 - 1)
+}
+
+/// The word counts behind `hot_words` and `question_intents`, gathered in the
+/// text pass while each message's tokens are at hand, so that no message's
+/// token list outlives it. Their size grows with the vocabulary, not the input.
+#[derive(Debug, Default)]
+pub struct WordCounts {
+    /// (shop, day, intent) → word → count, over buyer questions.
+    intents: BTreeMap<(Name, i32, u8), HashMap<String, u32>>,
+    /// (shop, ISO week's Monday, sender) → word → count, over buyer and agent text.
+    hot: BTreeMap<(Name, i32, &'static str), HashMap<String, u32>>,
+}
+
+impl WordCounts {
+    pub fn add(&mut self, m: &Message, tk: &Tokens, intent: Option<u8>, stop: &Lexicon) {
+        let hot = m.msg_type == MsgType::Text && matches!(m.sender, Sender::Buyer | Sender::Agent);
+        if !hot && intent.is_none() {
+            return;
+        }
+        let day = timeutil::local_day(m.local);
+        let mut hot_counts = hot.then(|| {
+            self.hot
+                .entry((m.shop_id.clone(), week_start(day), m.sender.as_str()))
+                .or_default()
+        });
+        let mut intent_counts = intent.map(|it| self.intents.entry((m.shop_id.clone(), day, it)).or_default());
+        for w in countable(tk, stop) {
+            if let Some(g) = hot_counts.as_deref_mut() {
+                bump(g, w);
+            }
+            if let Some(g) = intent_counts.as_deref_mut() {
+                bump(g, w);
+            }
+        }
+    }
+
+    /// Sums two sets of counts (the text pass counts each block of messages apart).
+    pub fn merge(mut self, other: Self) -> Self {
+        fn add_all<K: Ord>(to: &mut BTreeMap<K, HashMap<String, u32>>, from: BTreeMap<K, HashMap<String, u32>>) {
+            for (k, counts) in from {
+                let g = to.entry(k).or_default();
+                for (w, c) in counts {
+                    *g.entry(w).or_default() += c;
+                }
+            }
+        }
+        add_all(&mut self.intents, other.intents);
+        add_all(&mut self.hot, other.hot);
+        self
+    }
+}
+
+fn top(counts: Option<&HashMap<String, u32>>, n: usize) -> Vec<(String, u32)> {
+    let mut v: Vec<(String, u32)> = counts.into_iter().flatten().map(|(w, c)| (w.to_string(), *c)).collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     v.truncate(n);
     v
@@ -139,28 +203,24 @@ pub fn question_intents(
     conv: &Conversations,
     messages: &[Message],
     text: &[MessageText],
-    tokens: &[String],
-    stop: &Lexicon,
+    words: &WordCounts,
 ) -> PolarsResult<DataFrame> {
-    type Acc<'a> = (u32, Vec<u32>, HashMap<&'a str, u32>);
-    let mut groups: BTreeMap<(&str, i32, u8), Acc> = BTreeMap::new();
+    type Acc = (u32, Vec<u32>);
+    let mut groups: BTreeMap<(Name, i32, u8), Acc> = BTreeMap::new();
     for (i, m) in messages.iter().enumerate() {
         let Some(it) = text[i].intent else { continue };
         let g = groups
-            .entry((&m.shop_id, timeutil::local_day(m.local), it))
+            .entry((m.shop_id.clone(), timeutil::local_day(m.local), it))
             .or_default();
         g.0 += 1;
         let sid = conv.session_of[i];
         if g.1.last() != Some(&sid) && !g.1.contains(&sid) {
             g.1.push(sid);
         }
-        for w in countable(&tokens[i], stop) {
-            *g.2.entry(w).or_default() += 1;
-        }
     }
     let rows: Vec<_> = groups.into_iter().collect();
     FrameBuilder::new(rows.len())
-        .str("shop_id", rows.iter().map(|((s, _, _), _)| *s))
+        .str("shop_id", rows.iter().map(|((s, _, _), _)| s))
         .date("date", rows.iter().map(|((_, d, _), _)| *d))
         .str(
             "intent",
@@ -170,8 +230,8 @@ pub fn question_intents(
         .u32("sessions", rows.iter().map(|(_, a)| a.1.len() as u32))
         .str(
             "top_words",
-            rows.iter().map(|(_, a)| {
-                top(&a.2, 5)
+            rows.iter().map(|(k, _)| {
+                top(words.intents.get(k), 5)
                     .into_iter()
                     .map(|(w, c)| format!("{w}:{c}"))
                     .collect::<Vec<_>>()
@@ -183,27 +243,12 @@ pub fn question_intents(
 
 /// `hot_words`: the most used words per shop, ISO week and sender (buyer or
 /// agent), with stop words, particles and numbers left out.
-pub fn hot_words(messages: &[Message], tokens: &[String], stop: &Lexicon) -> PolarsResult<DataFrame> {
-    let mut groups: BTreeMap<(&str, String, &str), HashMap<&str, u32>> = BTreeMap::new();
-    let mut week_of_day: HashMap<i32, String> = HashMap::new();
-    for (i, m) in messages.iter().enumerate() {
-        if m.msg_type != MsgType::Text || !matches!(m.sender, Sender::Buyer | Sender::Agent) {
-            continue;
-        }
-        let day = timeutil::local_day(m.local);
-        let week = week_of_day
-            .entry(day)
-            .or_insert_with(|| timeutil::iso_week(day))
-            .clone();
-        let g = groups.entry((&m.shop_id, week, m.sender.as_str())).or_default();
-        for w in countable(&tokens[i], stop) {
-            *g.entry(w).or_default() += 1;
-        }
-    }
+pub fn hot_words(words: &WordCounts) -> PolarsResult<DataFrame> {
     let mut rows: Vec<(&str, String, &str, String, u32)> = Vec::new();
-    for ((shop, week, sender), counts) in &groups {
-        for (w, c) in top(counts, HOT_WORDS_PER_GROUP) {
-            rows.push((shop, week.clone(), sender, w, c));
+    for ((shop, monday, sender), counts) in &words.hot {
+        let week = timeutil::iso_week(*monday);
+        for (w, c) in top(Some(counts), HOT_WORDS_PER_GROUP) {
+            rows.push((&**shop, week.clone(), sender, w, c));
         }
     }
     FrameBuilder::new(rows.len())

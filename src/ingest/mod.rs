@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::error::{KefuError, Result};
-use crate::model::{Agent, Message, MsgType, Order, OrderStatus, Reject, Sender};
+use crate::model::{Agent, Interner, Message, MsgType, Order, OrderStatus, Reject, Sender};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -80,8 +80,16 @@ pub const AGENTS: TableSchema = TableSchema {
     required_columns: &["agent_id"],
 };
 
-/// One row as a reader saw it, fields in the schema's column order, or the
-/// reason the reader could not split it into fields.
+/// The widest input schema: readers split rows into a fixed array this long.
+pub const MAX_COLUMNS: usize = 8;
+
+/// What a reader calls for every row, in file order: the row's line, its
+/// fields in the schema's column order (or why it could not be split into
+/// fields), and a way to get its text for `rejects` (only built for rejects).
+pub type OnRow<'a> = dyn FnMut(u64, std::result::Result<&[Option<&str>], String>, &dyn Fn() -> String) + 'a;
+
+/// One row as the transcript reader saw it, fields in the schema's column
+/// order, or the reason it could not split it into fields.
 #[derive(Debug, Clone)]
 pub struct RawRow {
     pub line: u64,
@@ -174,40 +182,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-struct FileRows {
-    path: PathBuf,
-    format: Format,
-    encoding: &'static str,
-    rows: Vec<RawRow>,
+fn field<'a>(f: &[Option<&'a str>], i: usize) -> Option<&'a str> {
+    f[i].map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn read_all(files: &[(PathBuf, Format)], schema: &TableSchema, settings: &Settings) -> Result<Vec<FileRows>> {
-    files
-        .par_iter()
-        .map(|(path, format)| {
-            let (rows, encoding) = match format {
-                Format::Transcript => transcript::read_transcript(
-                    path,
-                    settings.transcript_header.as_ref(),
-                    settings.config.input.shop.as_deref(),
-                )?,
-                _ => readers::read(path, *format, schema)?,
-            };
-            Ok(FileRows {
-                path: path.clone(),
-                format: *format,
-                encoding,
-                rows,
-            })
-        })
-        .collect()
-}
-
-fn field(f: &[Option<String>], i: usize) -> Option<&str> {
-    f[i].as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn required<'a>(f: &'a [Option<String>], i: usize, name: &str) -> std::result::Result<&'a str, String> {
+fn required<'a>(f: &[Option<&'a str>], i: usize, name: &str) -> std::result::Result<&'a str, String> {
     field(f, i).ok_or_else(|| format!("missing {name}"))
 }
 
@@ -241,13 +220,13 @@ pub fn parse_fen(s: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-fn message_of(f: &[Option<String>], settings: &Settings) -> std::result::Result<Message, String> {
-    let shop_id = required(f, 0, "shop_id")?.to_owned();
-    let buyer_id = required(f, 1, "buyer_id")?.to_owned();
+fn message_of(f: &[Option<&str>], settings: &Settings, names: &mut Interner) -> std::result::Result<Message, String> {
+    let shop_id = names.name(required(f, 0, "shop_id")?);
+    let buyer_id = names.name(required(f, 1, "buyer_id")?);
     let sender_s = required(f, 3, "sender")?;
     let sender = Sender::parse(sender_s)
         .ok_or_else(|| format!("unknown sender {sender_s:?} (expected buyer, agent, bot or system)"))?;
-    let agent_id = field(f, 2).map(str::to_owned);
+    let agent_id = field(f, 2).map(|a| names.name(a));
     if sender == Sender::Agent && agent_id.is_none() {
         return Err("missing agent_id on an agent message".into());
     }
@@ -255,7 +234,7 @@ fn message_of(f: &[Option<String>], settings: &Settings) -> std::result::Result<
         .zone
         .parse_time(required(f, 4, "sent_at")?)
         .map_err(|e| format!("sent_at: {e}"))?;
-    let content = f[5].clone().unwrap_or_default();
+    let content = Box::from(f[5].unwrap_or_default());
     let msg_type = match field(f, 6) {
         None => MsgType::Text,
         Some(s) => MsgType::parse(s).ok_or_else(|| format!("unknown msg_type {s:?}"))?,
@@ -269,16 +248,16 @@ fn message_of(f: &[Option<String>], settings: &Settings) -> std::result::Result<
         local,
         content,
         msg_type,
-        session_id: field(f, 7).map(str::to_owned),
+        session_id: field(f, 7).map(|s| names.name(s)),
         file_idx: 0,
         line: 0,
     })
 }
 
-fn order_of(f: &[Option<String>], settings: &Settings) -> std::result::Result<Order, String> {
+fn order_of(f: &[Option<&str>], settings: &Settings, names: &mut Interner) -> std::result::Result<Order, String> {
     let order_id = required(f, 0, "order_id")?.to_owned();
-    let shop_id = required(f, 1, "shop_id")?.to_owned();
-    let buyer_id = required(f, 2, "buyer_id")?.to_owned();
+    let shop_id = names.name(required(f, 1, "shop_id")?);
+    let buyer_id = names.name(required(f, 2, "buyer_id")?);
     let (created_ts, created_local) = settings
         .zone
         .parse_time(required(f, 3, "created_at")?)
@@ -319,7 +298,7 @@ fn order_of(f: &[Option<String>], settings: &Settings) -> std::result::Result<Or
     })
 }
 
-fn agent_of(f: &[Option<String>]) -> std::result::Result<Agent, String> {
+fn agent_of(f: &[Option<&str>], _: &mut Interner) -> std::result::Result<Agent, String> {
     Ok(Agent {
         agent_id: required(f, 0, "agent_id")?.to_owned(),
         name: field(f, 1).map(str::to_owned),
@@ -327,58 +306,162 @@ fn agent_of(f: &[Option<String>]) -> std::result::Result<Agent, String> {
     })
 }
 
-/// Validates every row of every file with `parse`, numbering files from `first_idx`.
-fn validate<T: Send>(
-    files: Vec<FileRows>,
-    table: &'static str,
-    first_idx: u32,
-    parse: impl Fn(&[Option<String>]) -> std::result::Result<T, String> + Sync,
-    set_pos: impl Fn(&mut T, u32, u64) + Sync,
-) -> (Vec<T>, Vec<Reject>, Vec<InputFile>) {
-    let per_file: Vec<(Vec<T>, Vec<Reject>, InputFile)> = files
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, fr)| {
-            let file = fr.path.display().to_string();
-            let mut good = Vec::with_capacity(fr.rows.len());
-            let mut rejects = Vec::new();
-            let rows_read = fr.rows.len() as u64;
-            for r in fr.rows {
-                match r.fields.and_then(|f| parse(&f)) {
-                    Ok(mut v) => {
-                        set_pos(&mut v, first_idx + i as u32, r.line);
-                        good.push(v);
-                    }
-                    Err(reason) => rejects.push(Reject {
-                        file: file.clone(),
-                        line: r.line,
-                        reason,
-                        raw: r.raw,
-                    }),
+/// A row type staging produces: knows where it came from.
+trait Placed {
+    fn place(&mut self, file_idx: u32, line: u64);
+}
+impl Placed for Message {
+    fn place(&mut self, file_idx: u32, line: u64) {
+        self.file_idx = file_idx;
+        self.line = line;
+    }
+}
+impl Placed for Order {
+    fn place(&mut self, file_idx: u32, line: u64) {
+        self.file_idx = file_idx;
+        self.line = line;
+    }
+}
+impl Placed for Agent {
+    fn place(&mut self, _: u32, _: u64) {}
+}
+
+/// Rows staged from one file, or one chunk of it.
+struct Part<T> {
+    good: Vec<T>,
+    rejects: Vec<Reject>,
+    names: Interner,
+    rows_read: u64,
+}
+
+impl<T> Default for Part<T> {
+    fn default() -> Self {
+        Part {
+            good: Vec::new(),
+            rejects: Vec::new(),
+            names: Interner::default(),
+            rows_read: 0,
+        }
+    }
+}
+
+impl<T> Part<T> {
+    /// Adds the next chunk's rows (file order).
+    fn append(&mut self, p: Part<T>) {
+        if self.good.is_empty() {
+            self.good = p.good;
+        } else {
+            self.good.extend(p.good);
+        }
+        self.rejects.extend(p.rejects);
+        self.rows_read += p.rows_read;
+    }
+}
+
+type Parse<'a, T> = dyn Fn(&[Option<&str>], &mut Interner) -> std::result::Result<T, String> + Sync + 'a;
+
+/// Reads and validates one file as its rows stream past: only validated rows
+/// (with shared ids) and rejects are kept, never the file's rows as text.
+fn stage_file<T: Placed + Send>(
+    (path, format): &(PathBuf, Format),
+    schema: &TableSchema,
+    settings: &Settings,
+    file_idx: u32,
+    parse: &Parse<T>,
+) -> Result<(Vec<T>, Vec<Reject>, InputFile)> {
+    assert!(schema.columns.len() <= MAX_COLUMNS, "schema wider than MAX_COLUMNS");
+    let file = path.display().to_string();
+    let row =
+        |p: &mut Part<T>, line: u64, fields: std::result::Result<&[Option<&str>], String>, raw: &dyn Fn() -> String| {
+            p.rows_read += 1;
+            match fields.and_then(|f| parse(f, &mut p.names)) {
+                Ok(mut v) => {
+                    v.place(file_idx, line);
+                    p.good.push(v);
+                }
+                Err(reason) => p.rejects.push(Reject {
+                    file: file.clone(),
+                    line,
+                    reason,
+                    raw: raw(),
+                }),
+            }
+        };
+    let mut all = Part::default();
+    let encoding = match format {
+        Format::Csv => {
+            let bytes = std::fs::read(path).map_err(|e| KefuError::io(path, e))?;
+            readers::read_csv(path, bytes, schema, Part::default, row, |p| all.append(p))?
+        }
+        Format::Transcript => {
+            let (rows, encoding) = transcript::read_transcript(
+                path,
+                settings.transcript_header.as_ref(),
+                settings.config.input.shop.as_deref(),
+            )?;
+            for r in rows {
+                let raw = || r.raw.clone();
+                match &r.fields {
+                    Ok(f) => row(
+                        &mut all,
+                        r.line,
+                        Ok(&f.iter().map(|x| x.as_deref()).collect::<Vec<_>>()),
+                        &raw,
+                    ),
+                    Err(e) => row(&mut all, r.line, Err(e.clone()), &raw),
                 }
             }
-            let info = InputFile {
-                path: file,
-                table,
-                format: fr.format,
-                encoding: fr.encoding,
-                rows_read,
-                rows_used: good.len() as u64,
-                rows_rejected: rejects.len() as u64,
-                rows_deduplicated: 0,
-            };
-            (good, rejects, info)
-        })
-        .collect();
-    let mut all = Vec::new();
-    let mut rejects = Vec::new();
-    let mut infos = Vec::new();
+            encoding
+        }
+        _ => readers::read(path, *format, schema, &mut |l, f, r| row(&mut all, l, f, r))?,
+    };
+    let Part {
+        good,
+        rejects,
+        rows_read,
+        ..
+    } = all;
+    let info = InputFile {
+        path: file,
+        table: schema.name,
+        format: *format,
+        encoding,
+        rows_read,
+        rows_used: good.len() as u64,
+        rows_rejected: rejects.len() as u64,
+        rows_deduplicated: 0,
+    };
+    Ok((good, rejects, info))
+}
+
+/// Stages every file (in parallel), numbering files from `first_idx`; rows
+/// come out in file order.
+fn stage_files<T: Placed + Send>(
+    files: &[(PathBuf, Format)],
+    schema: &TableSchema,
+    settings: &Settings,
+    first_idx: u32,
+    parse: &Parse<T>,
+) -> Result<(Vec<T>, Vec<Reject>, Vec<InputFile>)> {
+    let per_file: Vec<(Vec<T>, Vec<Reject>, InputFile)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| stage_file(f, schema, settings, first_idx + i as u32, parse))
+        .collect::<Result<_>>()?;
+    // The first file's rows are the base, so one large file is never copied.
+    let total = per_file.iter().map(|(g, _, _)| g.len()).sum::<usize>();
+    let mut per_file = per_file.into_iter();
+    let Some((mut all, mut rejects, first)) = per_file.next() else {
+        return Ok((Vec::new(), Vec::new(), Vec::new()));
+    };
+    all.reserve_exact(total - all.len());
+    let mut infos = vec![first];
     for (g, r, i) in per_file {
         all.extend(g);
         rejects.extend(r);
         infos.push(i);
     }
-    (all, rejects, infos)
+    Ok((all, rejects, infos))
 }
 
 /// Reads, validates, deduplicates and sorts all inputs named in the settings.
@@ -391,55 +474,47 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
         None => Vec::new(),
     };
 
-    let raw = read_all(&msg_files, &MESSAGES, settings)?;
-    let (mut messages, mut rejects, mut files) = validate(
-        raw,
-        "messages",
-        0,
-        |f| message_of(f, settings),
-        |m: &mut Message, i, l| {
-            m.file_idx = i;
-            m.line = l;
-        },
+    let t0 = std::time::Instant::now();
+    let (mut messages, mut rejects, mut files) =
+        stage_files(&msg_files, &MESSAGES, settings, 0, &|f, n| message_of(f, settings, n))?;
+    tracing::debug!(
+        ms = t0.elapsed().as_millis() as u64,
+        rows = messages.len(),
+        "messages read and validated"
     );
+    let t0 = std::time::Instant::now();
     messages.par_sort_unstable_by(|a, b| {
         (&a.shop_id, &a.buyer_id, a.ts, a.file_idx, a.line).cmp(&(&b.shop_id, &b.buyer_id, b.ts, b.file_idx, b.line))
     });
     // Exact duplicates share shop, buyer and time, so they sit within one run of
     // equal (shop, buyer, ts) after the sort; the first in file order is kept.
-    let mut deduped: Vec<Message> = Vec::with_capacity(messages.len());
+    // Marked first and removed in place: no second copy of the messages.
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "messages sorted");
+    let t0 = std::time::Instant::now();
+    let mut dup = vec![false; messages.len()];
     let mut run_start = 0usize;
-    for m in messages {
-        if run_start < deduped.len() {
-            let head = &deduped[run_start];
-            if head.shop_id != m.shop_id || head.buyer_id != m.buyer_id || head.ts != m.ts {
-                run_start = deduped.len();
-            }
-        } else {
-            run_start = deduped.len();
+    for i in 0..messages.len() {
+        let m = &messages[i];
+        let head = &messages[run_start];
+        if head.shop_id != m.shop_id || head.buyer_id != m.buyer_id || head.ts != m.ts {
+            run_start = i;
         }
-        if deduped[run_start..].iter().any(|k| k.dedup_key() == m.dedup_key()) {
+        if (run_start..i).any(|j| !dup[j] && messages[j].dedup_key() == m.dedup_key()) {
+            dup[i] = true;
             let fi = &mut files[m.file_idx as usize];
             fi.rows_deduplicated += 1;
             fi.rows_used -= 1;
-        } else {
-            deduped.push(m);
         }
     }
-    let messages = deduped;
+    let mut is_dup = dup.into_iter();
+    messages.retain(|_| !is_dup.next().unwrap_or(false));
 
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "messages deduplicated");
     let n_msg_files = files.len() as u32;
-    let raw = read_all(&order_files, &ORDERS, settings)?;
-    let (mut orders, order_rejects, order_infos) = validate(
-        raw,
-        "orders",
-        n_msg_files,
-        |f| order_of(f, settings),
-        |o: &mut Order, i, l| {
-            o.file_idx = i;
-            o.line = l;
-        },
-    );
+    let (mut orders, order_rejects, order_infos) =
+        stage_files(&order_files, &ORDERS, settings, n_msg_files, &|f, n| {
+            order_of(f, settings, n)
+        })?;
     rejects.extend(order_rejects);
     files.extend(order_infos);
     orders.sort_by(|a, b| {
@@ -482,8 +557,8 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
     });
 
     let first_agent_idx = files.len() as u32;
-    let raw = read_all(&agent_files, &AGENTS, settings)?;
-    let (agents_all, agent_rejects, agent_infos) = validate(raw, "agents", first_agent_idx, agent_of, |_, _, _| {});
+    let (agents_all, agent_rejects, agent_infos) =
+        stage_files(&agent_files, &AGENTS, settings, first_agent_idx, &agent_of)?;
     rejects.extend(agent_rejects);
     files.extend(agent_infos);
     let mut agents: Vec<Agent> = Vec::new();

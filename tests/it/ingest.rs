@@ -49,7 +49,7 @@ fn rejects_duplicates_and_reconciliation() {
         .staged
         .messages
         .iter()
-        .any(|m| m.content == "有的亲, 第一行\r\n第二行" || m.content == "有的亲, 第一行\n第二行"));
+        .any(|m| &*m.content == "有的亲, 第一行\r\n第二行" || &*m.content == "有的亲, 第一行\n第二行"));
 
     let mf = a.staged.files.iter().find(|x| x.path == file).unwrap();
     assert_eq!(
@@ -169,8 +169,8 @@ https://item.taobao.com/item.htm?id=123\n";
     let m = &a.staged.messages;
     assert_eq!(m.len(), 6);
     assert!(m.iter().all(|x| x.shop_id == "悦然旗舰店" && x.buyer_id == "小鱼儿"));
-    assert_eq!((m[1].sender, m[1].content.as_str()), (Sender::Bot, "您好，欢迎光临"));
-    assert_eq!(m[2].content, "这个有现货吗\n还有白色吗");
+    assert_eq!((m[1].sender, &*m[1].content), (Sender::Bot, "您好，欢迎光临"));
+    assert_eq!(&*m[2].content, "这个有现货吗\n还有白色吗");
     assert_eq!((m[3].sender, m[3].msg_type), (Sender::Buyer, MsgType::Image));
     assert_eq!(
         (m[4].sender, m[4].agent_id.as_deref()),

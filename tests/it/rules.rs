@@ -222,7 +222,7 @@ fn violations_table_carries_evidence_value_and_agent() {
         ],
     );
     let a = f.analyse();
-    let df = kefu::tables::violations(&a.conv, &a.staged.messages, &a.violations).unwrap();
+    let df = kefu::tables::violations(&a.conv, &a.staged.messages, &a.violations, 0..a.violations.len()).unwrap();
     let r = row(&df, &[("rule", "slow_first_response")]);
     assert_eq!(r["category"], "wait");
     assert_eq!(r["agent_id"], "测试店:小美");

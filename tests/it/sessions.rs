@@ -59,7 +59,7 @@ fn bot_reply_does_not_end_a_turn() {
     assert_eq!((t.n_buyer_msgs, t.agent_id.as_deref()), (2, Some("测试店:小美")));
     // The greeting is not a question; 这个多少钱 is, answered 30 s later.
     let fq = s.first_question.as_ref().unwrap();
-    assert_eq!(a.staged.messages[fq.msg].content, "这个多少钱");
+    assert_eq!(&*a.staged.messages[fq.msg].content, "这个多少钱");
     assert_eq!((fq.answer_ms, fq.stall_rounds), (Some(30_000), 0));
 }
 

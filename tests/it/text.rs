@@ -129,20 +129,11 @@ fn hot_words_and_question_intents_tables() {
         ],
     );
     let a = f.analyse();
-    let stop = a.engine.uninformative();
-    let q = kefu::topics::question_intents(
-        &a.engine.intents,
-        &a.conv,
-        &a.staged.messages,
-        &a.text,
-        &a.tokens,
-        &stop,
-    )
-    .unwrap();
+    let q = kefu::topics::question_intents(&a.engine.intents, &a.conv, &a.staged.messages, &a.text, &a.words).unwrap();
     let r = row(&q, &[("intent", "材质/质量")]);
     assert_eq!((r["questions"].as_str(), r["sessions"].as_str()), ("2", "1"));
     assert!(r["top_words"].starts_with("面料:2"), "{}", r["top_words"]);
-    let h = kefu::topics::hot_words(&a.staged.messages, &a.tokens, &stop).unwrap();
+    let h = kefu::topics::hot_words(&a.words).unwrap();
     let top = row(&h, &[("sender", "buyer"), ("rank", "1")]);
     assert_eq!(
         (top["word"].as_str(), top["count"].as_str(), top["week"].as_str()),
