@@ -1,6 +1,7 @@
 //! Fact tables as frames, with the column names and types of CONTRACT §5.
 //! Every text column that can carry buyer data is PII-masked here.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use polars::prelude::*;
@@ -101,15 +102,18 @@ pub fn messages(
     let idx = rows.clone();
     let m = &messages[rows.clone()];
     let text = &text[rows];
-    // Cut again here, a slice at a time, rather than every message's tokens
-    // kept from the text pass.
-    let tokens: Vec<String> = m
+    // Masked in parallel, and cut again here a slice at a time rather than
+    // every message's tokens kept from the text pass.
+    let (content, tokens): (Vec<Cow<str>>, Vec<String>) = m
         .par_iter()
-        .map(|x| match x.msg_type {
-            MsgType::Text => mask_pii(&engine.tokenize(&x.content).joined()).into_owned(),
-            _ => String::new(),
+        .map(|x| {
+            let tokens = match x.msg_type {
+                MsgType::Text => mask_pii(&engine.tokenize(&x.content).joined()).into_owned(),
+                _ => String::new(),
+            };
+            (mask_pii(&x.content), tokens)
         })
-        .collect();
+        .unzip();
     let mut b = FrameBuilder::new(m.len())
         .str("shop_id", m.iter().map(|x| &x.shop_id))
         .str("session_id", idx.clone().map(|i| &session(i).session_id))
@@ -119,7 +123,7 @@ pub fn messages(
         .str("sender", m.iter().map(|x| x.sender.as_str()))
         .datetime("sent_at", m.iter().map(|x| x.local))
         .str("msg_type", m.iter().map(|x| x.msg_type.as_str()))
-        .str("content", m.iter().map(|x| mask_pii(&x.content)))
+        .str("content", &content)
         .str("tokens", &tokens)
         .bool("is_question", text.iter().map(|t| t.flags.is_question))
         .bool("is_greeting", text.iter().map(|t| t.flags.is_greeting))
