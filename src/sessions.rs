@@ -100,6 +100,39 @@ pub struct Conversations {
     pub session_of: Vec<u32>,
 }
 
+/// Session ids in use per shop. Ids given in the input may repeat across
+/// time; a repeat gets `~2`, `~3`… Most ids are seen once, so the first use of
+/// each is kept as a 64-bit hash pointing at its session, and text is stored
+/// only for ids seen again (or sharing a hash), not for every session.
+#[derive(Default)]
+struct SessionIds {
+    first: HashMap<u64, u32>,
+    again: HashMap<(Name, String), u32>,
+}
+
+impl SessionIds {
+    /// Records one more use of (`shop`, `id`) by session `idx`; returns which use it is (1 = first).
+    fn claim(&mut self, sessions: &[Session], shop: &Name, id: &str, idx: u32) -> u32 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        (&**shop, id).hash(&mut h);
+        match self.first.entry(h.finish()) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(idx);
+                1
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                // The first session with this hash kept its id as given.
+                let f = &sessions[*e.get() as usize];
+                let same = f.shop_id == *shop && f.session_id == id;
+                let n = self.again.entry((shop.clone(), id.to_owned())).or_insert(same as u32);
+                *n += 1;
+                *n
+            }
+        }
+    }
+}
+
 const STREAMS_PER_TASK: usize = 2048;
 const TASKS_PER_WINDOW: usize = 32;
 
@@ -127,7 +160,7 @@ pub fn build(messages: &[Message], flags: &[Flags], m: &Metrics, hours: ServiceH
         session_of: vec![0; messages.len()],
         ..Default::default()
     };
-    let mut used_ids: HashMap<(Name, String), u32> = HashMap::new();
+    let mut used_ids = SessionIds::default();
     for window in streams.chunks(STREAMS_PER_TASK * TASKS_PER_WINDOW) {
         let per_block: Vec<(Vec<Session>, Vec<Turn>)> = window
             .par_chunks(STREAMS_PER_TASK)
@@ -146,11 +179,7 @@ pub fn build(messages: &[Message], flags: &[Flags], m: &Metrics, hours: ServiceH
 
 /// Appends blocks of sessions and turns, shifting their indexes, numbering
 /// messages by session and keeping session ids unique per shop.
-fn append(
-    out: &mut Conversations,
-    per_block: Vec<(Vec<Session>, Vec<Turn>)>,
-    used_ids: &mut HashMap<(Name, String), u32>,
-) {
+fn append(out: &mut Conversations, per_block: Vec<(Vec<Session>, Vec<Turn>)>, used_ids: &mut SessionIds) {
     for (sessions, turns) in per_block {
         let s_off = out.sessions.len();
         let t_off = out.turns.len();
@@ -161,14 +190,11 @@ fn append(
         for mut sess in sessions {
             sess.turns = sess.turns.start + t_off..sess.turns.end + t_off;
             // Ids given in the input may repeat across time; keep them unique.
-            let n = used_ids
-                .entry((sess.shop_id.clone(), sess.session_id.clone()))
-                .or_insert(0);
-            *n += 1;
-            if *n > 1 {
+            let idx = out.sessions.len() as u32;
+            let n = used_ids.claim(&out.sessions, &sess.shop_id, &sess.session_id, idx);
+            if n > 1 {
                 sess.session_id = format!("{}~{}", sess.session_id, n);
             }
-            let idx = out.sessions.len() as u32;
             for i in sess.msgs.clone() {
                 out.session_of[i] = idx;
             }

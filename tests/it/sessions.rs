@@ -180,3 +180,35 @@ fn given_session_ids_are_used() {
     let ids: Vec<_> = a.conv.sessions.iter().map(|s| s.session_id.as_str()).collect();
     assert_eq!(ids, ["S-1", "S-2"]);
 }
+
+#[test]
+fn repeated_session_ids_stay_unique_per_shop() {
+    // A given id is authoritative, so b1's S-1, S-9, S-1 are three sessions.
+    // Sessions come in (shop, buyer, time) order: b1's get S-1, S-9, S-1~2 and
+    // b2's S-1 becomes S-1~3. Another shop's S-1 is its own.
+    let f = Fixture::new();
+    let csv = format!(
+        "shop_id,buyer_id,agent_id,sender,sent_at,content,msg_type,session_id\n\
+         {SHOP},b1,,buyer,2026-11-16 10:00:00,在吗,text,S-1\n\
+         {SHOP},b2,,buyer,2026-11-16 11:00:00,有货吗,text,S-1\n\
+         {SHOP},b1,,buyer,2026-11-16 12:00:00,退货,text,S-9\n\
+         {SHOP},b1,,buyer,2026-11-17 10:00:00,发货了吗,text,S-1\n\
+         别的店,b1,,buyer,2026-11-16 10:00:00,在吗,text,S-1\n"
+    );
+    f.write("messages/m.csv", csv);
+    let a = f.analyse();
+    let ids: Vec<String> = a
+        .conv
+        .sessions
+        .iter()
+        .map(|s| format!("{}|{}|{}", s.shop_id, s.buyer_id, s.session_id))
+        .collect();
+    let want = [
+        "别的店|b1|S-1".to_string(),
+        format!("{SHOP}|b1|S-1"),
+        format!("{SHOP}|b1|S-9"),
+        format!("{SHOP}|b1|S-1~2"),
+        format!("{SHOP}|b2|S-1~3"),
+    ];
+    assert_eq!(ids, want);
+}
