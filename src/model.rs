@@ -248,3 +248,13 @@ pub struct Reject {
     pub reason: String,
     pub raw: String,
 }
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    /// Ten million of these are most of a run's memory (README, Performance).
+    #[test]
+    fn a_message_is_80_bytes_plus_its_text() {
+        assert_eq!(std::mem::size_of::<super::Message>(), 80);
+        assert_eq!(std::mem::size_of::<Option<super::Name>>(), 8);
+    }
+}
