@@ -60,9 +60,47 @@ pub fn rule_category(id: &str) -> Option<Category> {
 pub type Hits = u32;
 const _: () = assert!(RULES.len() <= Hits::BITS as usize, "one bit per rule");
 
+/// Rule `id`'s bit in [`Hits`] (and in the enabled set). Used through
+/// [`bit!`] so that a misspelt id fails to compile.
+pub const fn rule_bit(id: &str) -> Hits {
+    let mut i = 0;
+    while i < RULES.len() {
+        if const_str_eq(RULES[i].0, id) {
+            return 1 << i;
+        }
+        i += 1;
+    }
+    panic!("unknown rule id")
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A rule's bit, computed at compile time: `bit!("argue")`.
+#[macro_export]
+macro_rules! bit {
+    ($id:literal) => {
+        const { $crate::rules::rule_bit($id) }
+    };
+}
+
 /// Enabled rules and their lexicon matchers.
 pub struct RuleSet {
     enabled: HashSet<&'static str>,
+    /// The same set as bits, for the per-message checks.
+    enabled_bits: Hits,
     /// Every rule phrase in one automaton, so a message is scanned once.
     all: Option<aho_corasick::AhoCorasick>,
     /// For each pattern of `all`, the rules whose lexicon holds it.
@@ -109,11 +147,22 @@ impl RuleSet {
                 .build(&phrases)
                 .expect("rule lexicon automaton")
         });
-        Ok(RuleSet { enabled, all, owners })
+        let enabled_bits = enabled.iter().fold(0, |b, id| b | rule_bit(id));
+        Ok(RuleSet {
+            enabled,
+            enabled_bits,
+            all,
+            owners,
+        })
     }
 
     pub fn is_enabled(&self, id: &str) -> bool {
         self.enabled.contains(id)
+    }
+
+    /// Whether every rule in `bits` is enabled.
+    pub fn enabled(&self, bits: Hits) -> bool {
+        self.enabled_bits & bits == bits
     }
 
     /// Which rule lexicons a message hits.
@@ -129,9 +178,15 @@ impl RuleSet {
     }
 }
 
-/// Whether `h` has rule `id`'s lexicon.
+/// Whether `h` has rule `id`'s lexicon. Panics on an id that is not in
+/// [`RULES`]; in code, prefer [`hit`] with [`bit!`], checked at compile time.
 pub fn has_hit(h: Hits, id: &str) -> bool {
-    RULES.iter().position(|r| r.0 == id).is_some_and(|i| h & (1 << i) != 0)
+    h & rule_bit(id) != 0
+}
+
+/// Whether `h` has the lexicon of the rule whose bit is `bit` (see [`bit!`]).
+pub fn hit(h: Hits, bit: Hits) -> bool {
+    h & bit != 0
 }
 
 /// One violation, before masking and framing.
@@ -239,7 +294,7 @@ fn session_violations(
     m: &Metrics,
 ) -> Vec<Violation> {
     let mut out = Vec::new();
-    let on = |id| rules.is_enabled(id);
+    let on = |bit: Hits| rules.enabled(bit);
     let cat = |id| rule_category(id).expect("known rule");
     let mut push = |rule: &'static str, agent: Option<Name>, msg: usize, value: Option<f64>, threshold: Option<f64>| {
         out.push(Violation {
@@ -280,7 +335,7 @@ fn session_violations(
     };
     for t in turns {
         let secs = t.response_ms.map(crate::frame::secs);
-        if t.turn_no == 1 && s.buyer_started && on("slow_first_response") && t.in_service_hours {
+        if t.turn_no == 1 && s.buyer_started && on(bit!("slow_first_response")) && t.in_service_hours {
             if let Some(x) = secs.filter(|x| *x > m.first_response_slow_secs) {
                 push(
                     "slow_first_response",
@@ -292,7 +347,7 @@ fn session_violations(
             }
         }
         // A closing (好的谢谢) answered late is no slow reply.
-        if t.turn_no > 1 && on("slow_reply") && t.in_service_hours && asks(t) {
+        if t.turn_no > 1 && on(bit!("slow_reply")) && t.in_service_hours && asks(t) {
             if let Some(x) = secs.filter(|x| *x > m.reply_slow_secs) {
                 push(
                     "slow_reply",
@@ -303,13 +358,13 @@ fn session_violations(
                 );
             }
         }
-        if !t.answered() && on("unanswered") && asks(t) {
+        if !t.answered() && on(bit!("unanswered")) && asks(t) {
             push("unanswered", t.agent_id.clone(), t.first_msg, None, None);
         }
     }
 
     if let Some(fq) = &s.first_question {
-        if on("stalled_first_question") && fq.stall_rounds >= m.stall_rounds_min {
+        if on(bit!("stalled_first_question")) && fq.stall_rounds >= m.stall_rounds_min {
             push(
                 "stalled_first_question",
                 fq.agent_id.clone(),
@@ -318,7 +373,7 @@ fn session_violations(
                 Some(m.stall_rounds_min as f64),
             );
         }
-        if on("unanswered_first_question") && fq.answer.is_none() {
+        if on(bit!("unanswered_first_question")) && fq.answer.is_none() {
             push("unanswered_first_question", fq.agent_id.clone(), fq.msg, None, None);
         }
     }
@@ -338,18 +393,18 @@ fn session_violations(
         match msg.sender {
             Sender::Buyer => {
                 // 在吗 while already waiting is urging too, not a greeting.
-                let urging = has_hit(tx.hits, "urged") || tx.flags.is_greeting;
-                if on("urged") && urging && waiting_since.is_some_and(|w| w < i) {
+                let urging = hit(tx.hits, bit!("urged")) || tx.flags.is_greeting;
+                if on(bit!("urged")) && urging && waiting_since.is_some_and(|w| w < i) {
                     push("urged", turn_agent(i), i, None, None);
                 }
-                if on("complaint") && has_hit(tx.hits, "complaint") {
+                if on(bit!("complaint")) && hit(tx.hits, bit!("complaint")) {
                     push("complaint", turn_agent(i), i, None, None);
                 }
                 if tx.flags.is_after_sales && first_problem.is_none() {
                     first_problem = Some(i);
                 }
                 if tx.flags.is_question {
-                    if on("repeat_question") {
+                    if on(bit!("repeat_question")) {
                         // Asked again: an earlier question with no substantive answer since.
                         let again = questions.iter().rev().find(|&&q| {
                             last_substantive.is_none_or(|a| a < q)
@@ -373,19 +428,19 @@ fn session_violations(
             Sender::Agent => {
                 waiting_since = None;
                 // Handing the choice back is no answer to the question asked.
-                if tx.flags.is_substantive && !has_hit(tx.hits, "pushback") {
+                if tx.flags.is_substantive && !hit(tx.hits, bit!("pushback")) {
                     last_substantive = Some(i);
                 }
-                if on("pushback") && has_hit(tx.hits, "pushback") {
+                if on(bit!("pushback")) && hit(tx.hits, bit!("pushback")) {
                     push("pushback", msg.agent_id.clone(), i, None, None);
                 }
-                if on("argue") && has_hit(tx.hits, "argue") {
+                if on(bit!("argue")) && hit(tx.hits, bit!("argue")) {
                     push("argue", msg.agent_id.clone(), i, None, None);
                 }
-                if on("forbidden_phrase") && has_hit(tx.hits, "forbidden_phrase") {
+                if on(bit!("forbidden_phrase")) && hit(tx.hits, bit!("forbidden_phrase")) {
                     push("forbidden_phrase", msg.agent_id.clone(), i, None, None);
                 }
-                if on("quiet_after_transfer") && has_hit(tx.hits, "quiet_after_transfer") {
+                if on(bit!("quiet_after_transfer")) && hit(tx.hits, bit!("quiet_after_transfer")) {
                     let limit = msg.ts + (m.reply_slow_secs * 1000.0) as i64;
                     let next = (i + 1..s.msgs.end).find(|&j| messages[j].sender == Sender::Agent);
                     let late = next.is_none_or(|j| messages[j].ts > limit);
@@ -397,7 +452,7 @@ fn session_violations(
                         push("quiet_after_transfer", agent, i, value, Some(m.reply_slow_secs));
                     }
                 }
-                if on("canned_repeat")
+                if on(bit!("canned_repeat"))
                     && msg.msg_type == MsgType::Text
                     && tx.flags.is_substantive
                     && msg.content.trim().chars().count() >= CANNED_MIN_CHARS
@@ -420,9 +475,9 @@ fn session_violations(
                     }
                 }
                 replies.push((msg.agent_id.as_deref(), msg.content.trim(), last_question));
-                apology |= has_hit(tx.hits, "no_apology");
-                remedy |= has_hit(tx.hits, "no_solution");
-                if on("missed_follow_up") && has_hit(tx.hits, "missed_follow_up") {
+                apology |= hit(tx.hits, bit!("no_apology"));
+                remedy |= hit(tx.hits, bit!("no_solution"));
+                if on(bit!("missed_follow_up")) && hit(tx.hits, bit!("missed_follow_up")) {
                     let limit = msg.ts + (m.follow_up_secs * 1000.0) as i64;
                     let next = (i + 1..s.msgs.end)
                         .find(|&j| messages[j].sender == Sender::Agent && text[j].flags.is_substantive);
@@ -445,11 +500,11 @@ fn session_violations(
             Sender::Bot | Sender::System => {}
         }
     }
-    if s.is_after_sales && on("unhappy_end") {
+    if s.is_after_sales && on(bit!("unhappy_end")) {
         // The buyer's last word in an after-sales chat is still a complaint.
         let last_buyer = s.msgs.clone().rev().find(|&i| messages[i].sender == Sender::Buyer);
         if let Some(i) =
-            last_buyer.filter(|&i| has_hit(text[i].hits, "unhappy_end") || has_hit(text[i].hits, "complaint"))
+            last_buyer.filter(|&i| hit(text[i].hits, bit!("unhappy_end")) || hit(text[i].hits, bit!("complaint")))
         {
             push("unhappy_end", turn_agent(i), i, Some(s.n_buyer_msgs as f64), None);
         }
@@ -461,10 +516,10 @@ fn session_violations(
             .rev()
             .find(|x| x.sender == Sender::Agent)
             .and_then(|x| x.agent_id.clone());
-        if on("no_apology") && !apology {
+        if on(bit!("no_apology")) && !apology {
             push("no_apology", last_agent.clone(), at, None, None);
         }
-        if on("no_solution") && !remedy {
+        if on(bit!("no_solution")) && !remedy {
             push("no_solution", last_agent, at, None, None);
         }
     }

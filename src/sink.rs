@@ -65,15 +65,25 @@ impl Staging {
         fs::create_dir_all(&dir).map_err(|e| KefuError::io(&dir, e))?;
         let path = dir.join("part-0.parquet");
         let f = fs::File::create(&path).map_err(|e| KefuError::io(&path, e))?;
+        let (mut build_ms, mut write_ms) = (0u128, 0u128);
+        let t = std::time::Instant::now();
         let first = build(0..rows.min(ROW_GROUP))?;
+        build_ms += t.elapsed().as_millis();
+        let t = std::time::Instant::now();
         let mut w = writer(f).batched(first.schema())?;
         w.write_batch(&first)?;
+        write_ms += t.elapsed().as_millis();
         drop(first);
         for start in (ROW_GROUP..rows).step_by(ROW_GROUP) {
+            let t = std::time::Instant::now();
             let df = build(start..rows.min(start + ROW_GROUP))?;
+            build_ms += t.elapsed().as_millis();
+            let t = std::time::Instant::now();
             w.write_batch(&df)?;
+            write_ms += t.elapsed().as_millis();
         }
         w.finish()?;
+        tracing::debug!(table = name, build_ms, write_ms, "slices built and written");
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::conversion::Attribution;
 use crate::frame::{secs, yuan, FrameBuilder};
 use crate::model::{Message, MsgType, Order, Reject};
-use crate::rules::{has_hit, MessageText, Violation, HIT_COLUMNS};
+use crate::rules::{rule_bit, MessageText, Violation, HIT_COLUMNS};
 use crate::sessions::Conversations;
 use crate::text::{mask_pii, TextEngine};
 use crate::timeutil;
@@ -136,7 +136,8 @@ pub fn messages(
             text.iter().map(|t| t.intent.map(|i| intent_names[i as usize].as_str())),
         );
     for (name, rule) in HIT_COLUMNS {
-        b = b.bool(name, text.iter().map(|t| has_hit(t.hits, rule)));
+        let bit = rule_bit(rule);
+        b = b.bool(name, text.iter().map(|t| t.hits & bit != 0));
     }
     b.build()
 }
