@@ -36,15 +36,10 @@ impl T<'_> {
             .and_then(|x| x.str().ok()?.get(i).map(str::to_owned))
             .unwrap_or_default()
     }
+    /// One cell as f64. Read cell by cell: casting the whole column on every
+    /// call made a report over a 1M-row table quadratic.
     fn f(&self, c: &str, i: usize) -> Option<f64> {
-        let col = self
-            .0
-            .column(c)
-            .ok()?
-            .as_materialized_series()
-            .cast(&DataType::Float64)
-            .ok()?;
-        col.f64().ok()?.get(i)
+        self.0.column(c).ok()?.get(i).ok()?.extract::<f64>()
     }
     fn n(&self) -> usize {
         self.0.height()

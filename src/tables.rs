@@ -102,44 +102,59 @@ pub fn messages(
     let idx = rows.clone();
     let m = &messages[rows.clone()];
     let text = &text[rows];
+    let n = m.len();
+    // Three groups of columns built side by side (polars' builders are
+    // single-threaded), joined in the table's column order.
+    let ids = || {
+        FrameBuilder::new(n)
+            .str("shop_id", m.iter().map(|x| &x.shop_id))
+            .str("session_id", idx.clone().map(|i| &session(i).session_id))
+            .u32("msg_no", idx.clone().map(|i| (i - session(i).msgs.start) as u32 + 1))
+            .str("buyer_id", m.iter().map(|x| &x.buyer_id))
+            .opt_str("agent_id", m.iter().map(|x| x.agent_id.as_deref()))
+            .str("sender", m.iter().map(|x| x.sender.as_str()))
+            .datetime("sent_at", m.iter().map(|x| x.local))
+            .str("msg_type", m.iter().map(|x| x.msg_type.as_str()))
+            .build()
+    };
     // Masked in parallel, and cut again here a slice at a time rather than
     // every message's tokens kept from the text pass.
-    let (content, tokens): (Vec<Cow<str>>, Vec<String>) = m
-        .par_iter()
-        .map(|x| {
-            let tokens = match x.msg_type {
-                MsgType::Text => mask_pii(&engine.tokenize(&x.content).joined()).into_owned(),
-                _ => String::new(),
-            };
-            (mask_pii(&x.content), tokens)
-        })
-        .unzip();
-    let mut b = FrameBuilder::new(m.len())
-        .str("shop_id", m.iter().map(|x| &x.shop_id))
-        .str("session_id", idx.clone().map(|i| &session(i).session_id))
-        .u32("msg_no", idx.clone().map(|i| (i - session(i).msgs.start) as u32 + 1))
-        .str("buyer_id", m.iter().map(|x| &x.buyer_id))
-        .opt_str("agent_id", m.iter().map(|x| x.agent_id.as_deref()))
-        .str("sender", m.iter().map(|x| x.sender.as_str()))
-        .datetime("sent_at", m.iter().map(|x| x.local))
-        .str("msg_type", m.iter().map(|x| x.msg_type.as_str()))
-        .str("content", &content)
-        .str("tokens", &tokens)
-        .bool("is_question", text.iter().map(|t| t.flags.is_question))
-        .bool("is_greeting", text.iter().map(|t| t.flags.is_greeting))
-        .bool("is_closing", text.iter().map(|t| t.flags.is_closing))
-        .bool("is_after_sales", text.iter().map(|t| t.flags.is_after_sales))
-        .bool("is_filler", text.iter().map(|t| t.flags.is_filler))
-        .bool("is_substantive", text.iter().map(|t| t.flags.is_substantive))
-        .opt_str(
-            "intent",
-            text.iter().map(|t| t.intent.map(|i| intent_names[i as usize].as_str())),
-        );
-    for (name, rule) in HIT_COLUMNS {
-        let bit = rule_bit(rule);
-        b = b.bool(name, text.iter().map(|t| t.hits & bit != 0));
-    }
-    b.build()
+    let words = || {
+        let (content, tokens): (Vec<Cow<str>>, Vec<String>) = m
+            .par_iter()
+            .map(|x| {
+                let tokens = match x.msg_type {
+                    MsgType::Text => mask_pii(&engine.tokenize(&x.content).joined()).into_owned(),
+                    _ => String::new(),
+                };
+                (mask_pii(&x.content), tokens)
+            })
+            .unzip();
+        FrameBuilder::new(n)
+            .str("content", &content)
+            .str("tokens", &tokens)
+            .build()
+    };
+    let flags = || {
+        let mut b = FrameBuilder::new(n)
+            .bool("is_question", text.iter().map(|t| t.flags.is_question))
+            .bool("is_greeting", text.iter().map(|t| t.flags.is_greeting))
+            .bool("is_closing", text.iter().map(|t| t.flags.is_closing))
+            .bool("is_after_sales", text.iter().map(|t| t.flags.is_after_sales))
+            .bool("is_filler", text.iter().map(|t| t.flags.is_filler))
+            .bool("is_substantive", text.iter().map(|t| t.flags.is_substantive))
+            .opt_str(
+                "intent",
+                text.iter().map(|t| t.intent.map(|i| intent_names[i as usize].as_str())),
+            );
+        for (name, rule) in HIT_COLUMNS {
+            let bit = rule_bit(rule);
+            b = b.bool(name, text.iter().map(|t| t.hits & bit != 0));
+        }
+        b.build()
+    };
+    let (ids, (words, flags)) = rayon::join(ids, || rayon::join(words, flags));
+    ids?.hstack(words?.columns())?.hstack(flags?.columns())
 }
 
 /// Rows `rows` of the `violations` table.
