@@ -2,8 +2,6 @@
 //! Each rule reads the facts (sessions, turns, message flags and lexicon hits)
 //! and emits rows that name the message proving the violation.
 
-use std::collections::HashSet;
-
 use crate::config::{Metrics, RulesConfig};
 use crate::error::Result;
 use crate::model::{Message, MsgType, Name, Sender};
@@ -98,8 +96,7 @@ macro_rules! bit {
 
 /// Enabled rules and their lexicon matchers.
 pub struct RuleSet {
-    enabled: HashSet<&'static str>,
-    /// The same set as bits, for the per-message checks.
+    /// Enabled rules, a bit each ([`rule_bit`]).
     enabled_bits: Hits,
     /// Every rule phrase in one automaton, so a message is scanned once.
     all: Option<aho_corasick::AhoCorasick>,
@@ -111,13 +108,13 @@ impl RuleSet {
     /// Loads the lexicons of the enabled rules from the paths
     /// the TOML gives, and registers their phrases with the segmenter.
     pub fn load(cfg: &RulesConfig, text: &mut TextEngine) -> Result<Self> {
-        let mut enabled = HashSet::new();
+        let mut enabled_bits: Hits = 0;
         let mut lexicons = Vec::new();
         for (id, _, lex) in RULES {
             let rc = cfg.get(*id);
             let on = rc.is_none_or(|r| r.enabled);
             if on {
-                enabled.insert(*id);
+                enabled_bits |= rule_bit(id);
             }
             lexicons.push(match (on, lex) {
                 (true, Some(name)) => {
@@ -147,17 +144,11 @@ impl RuleSet {
                 .build(&phrases)
                 .expect("rule lexicon automaton")
         });
-        let enabled_bits = enabled.iter().fold(0, |b, id| b | rule_bit(id));
         Ok(RuleSet {
-            enabled,
             enabled_bits,
             all,
             owners,
         })
-    }
-
-    pub fn is_enabled(&self, id: &str) -> bool {
-        self.enabled.contains(id)
     }
 
     /// Whether every rule in `bits` is enabled.
