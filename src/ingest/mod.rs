@@ -346,7 +346,8 @@ impl<T> Default for Part<T> {
 }
 
 impl<T> Part<T> {
-    /// Adds the next chunk's rows (file order).
+    /// Adds the next chunk's or file's rows (file order). The first one's rows
+    /// become the base, so one large file is never copied.
     fn append(&mut self, p: Part<T>) {
         if self.good.is_empty() {
             self.good = p.good;
@@ -368,7 +369,7 @@ fn stage_file<T: Placed + Send>(
     settings: &Settings,
     file_idx: u32,
     parse: &Parse<T>,
-) -> Result<(Vec<T>, Vec<Reject>, InputFile)> {
+) -> Result<(Part<T>, InputFile)> {
     assert!(schema.columns.len() <= MAX_COLUMNS, "schema wider than MAX_COLUMNS");
     let file = path.display().to_string();
     let row =
@@ -415,23 +416,17 @@ fn stage_file<T: Placed + Send>(
         }
         _ => readers::read(path, *format, schema, &mut |l, f, r| row(&mut all, l, f, r))?,
     };
-    let Part {
-        good,
-        rejects,
-        rows_read,
-        ..
-    } = all;
     let info = InputFile {
         path: file,
         table: schema.name,
         format: *format,
         encoding,
-        rows_read,
-        rows_used: good.len() as u64,
-        rows_rejected: rejects.len() as u64,
+        rows_read: all.rows_read,
+        rows_used: all.good.len() as u64,
+        rows_rejected: all.rejects.len() as u64,
         rows_deduplicated: 0,
     };
-    Ok((good, rejects, info))
+    Ok((all, info))
 }
 
 /// Stages every file (in parallel), numbering files from `first_idx`; rows
@@ -443,25 +438,18 @@ fn stage_files<T: Placed + Send>(
     first_idx: u32,
     parse: &Parse<T>,
 ) -> Result<(Vec<T>, Vec<Reject>, Vec<InputFile>)> {
-    let per_file: Vec<(Vec<T>, Vec<Reject>, InputFile)> = files
+    let per_file: Vec<(Part<T>, InputFile)> = files
         .par_iter()
         .enumerate()
         .map(|(i, f)| stage_file(f, schema, settings, first_idx + i as u32, parse))
         .collect::<Result<_>>()?;
-    // The first file's rows are the base, so one large file is never copied.
-    let total = per_file.iter().map(|(g, _, _)| g.len()).sum::<usize>();
-    let mut per_file = per_file.into_iter();
-    let Some((mut all, mut rejects, first)) = per_file.next() else {
-        return Ok((Vec::new(), Vec::new(), Vec::new()));
-    };
-    all.reserve_exact(total - all.len());
-    let mut infos = vec![first];
-    for (g, r, i) in per_file {
-        all.extend(g);
-        rejects.extend(r);
-        infos.push(i);
+    let mut all = Part::default();
+    let mut infos = Vec::with_capacity(per_file.len());
+    for (part, info) in per_file {
+        all.append(part);
+        infos.push(info);
     }
-    Ok((all, rejects, infos))
+    Ok((all.good, all.rejects, infos))
 }
 
 /// Reads, validates, deduplicates and sorts all inputs named in the settings.
