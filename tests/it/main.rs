@@ -3,6 +3,7 @@
 
 mod cli;
 mod conversion;
+mod golden;
 mod helpers;
 mod ingest;
 mod labels;
