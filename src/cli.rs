@@ -1,5 +1,5 @@
-//! Command-line arguments (CONTRACT §1). Parsing only: `main.rs` turns these
-//! into library calls.
+//! Command-line arguments (CONTRACT §1): parsing only. `cmd/` turns each
+//! subcommand's raw arguments into validated settings and library calls.
 
 use std::path::PathBuf;
 
@@ -59,7 +59,7 @@ pub struct StaffingArgs {
     /// Shop to plan for (default: every shop in the output).
     #[arg(long)]
     pub shop: Option<String>,
-    /// 客单价 in CNY; measured (paid sales ÷ paid orders) when absent.
+    /// 客单价 in CNY; measured (paid sales ÷ paying buyers) when absent.
     #[arg(long)]
     pub avg_order_value: Option<f64>,
     /// Share of paid orders that come through an inquiry (0–1); measured as 1 − silent share.
@@ -98,29 +98,32 @@ pub enum BenchCommand {
     },
     /// Generate synthetic data, run the whole pipeline, report per-stage time,
     /// throughput and peak memory.
-    Pipeline {
-        /// Sessions per shop per day (about 5.4 messages each).
-        #[arg(long, default_value_t = 2000)]
-        sessions_per_day: u32,
-        #[arg(long, default_value_t = 10)]
-        shops: u32,
-        #[arg(long, default_value_t = 14)]
-        days: u32,
-        #[arg(long, default_value_t = 8)]
-        agents: u32,
-        /// Scratch folder for the generated data and the outputs.
-        #[arg(long, default_value = "bench-out")]
-        work: PathBuf,
-        /// Where to write the JSON results.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Also run the pandas + jieba and DuckDB peers (benches/peers/) and check they agree.
-        #[arg(long)]
-        peers: bool,
-    },
+    Pipeline(PipelineBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineBenchArgs {
+    /// Sessions per shop per day (about 5.4 messages each).
+    #[arg(long, default_value_t = 2000)]
+    pub sessions_per_day: u32,
+    #[arg(long, default_value_t = 10)]
+    pub shops: u32,
+    #[arg(long, default_value_t = 14)]
+    pub days: u32,
+    #[arg(long, default_value_t = 8)]
+    pub agents: u32,
+    /// Scratch folder for the generated data and the outputs.
+    #[arg(long, default_value = "bench-out")]
+    pub work: PathBuf,
+    /// Where to write the JSON results.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also run the pandas + jieba and DuckDB peers (benches/peers/) and check they agree.
+    #[arg(long)]
+    pub peers: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,42 +1,21 @@
 //! kefu (客服): customer-service analytics for Chinese e-commerce shops.
 //!
-//! Layers, as dbt names them: `ingest` stages raw rows into typed records;
-//! `text`, `sessions`, `conversion` and `rules` build facts from them; `marts`
-//! and `scoring` build the reporting tables; `tables` and `sink` write them.
+//! The house, bottom to top (each layer imports only the ones below it; an
+//! architecture test in `tests/it/architecture.rs` holds this):
+//!
+//! - [`core`]: the staged row types, time, typed settings, the rule registry,
+//!   the one output schema, errors, telemetry.
+//! - [`lexicon`]: word and phrase lists, built-in copies, the set a run reads.
+//! - [`config`]: the TOML job (or the built-in one) → [`core::settings::Settings`].
+//! - [`stages`]: ingest → text → sessions → conversion → rules → marts → sink,
+//!   each reading only `core`, `lexicon` and the stages before it.
+//! - [`pipeline`]: the stage order of a run.
+//! - [`cmd`]: one module per subcommand; only the binary calls it.
 
-pub mod bench;
 pub mod cli;
+pub mod cmd;
 pub mod config;
-pub mod conversion;
-pub mod error;
-pub mod explain;
-pub mod frame;
-pub mod funnel;
-pub mod generate;
-pub mod ingest;
-pub mod lexicons;
-pub mod marts;
-pub mod model;
+pub mod core;
+pub mod lexicon;
 pub mod pipeline;
-pub mod report;
-pub mod rules;
-pub mod scoring;
-pub mod segeval;
-pub mod sessions;
-pub mod sink;
-pub mod staffing;
-pub mod tables;
-pub mod text;
-pub mod timeutil;
-pub mod topics;
-
-/// Sets the worker count for rayon and polars. Must run before either pool is
-/// used; outputs do not depend on it.
-pub fn set_threads(n: usize) -> error::Result<()> {
-    // polars reads this once, when its pool first starts.
-    std::env::set_var("POLARS_MAX_THREADS", n.to_string());
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build_global()
-        .map_err(|e| error::KefuError::Other(format!("thread pool: {e}")))
-}
+pub mod stages;

@@ -338,9 +338,10 @@ fn plan_staffing_with_given_rates() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8(o.stdout).unwrap();
-    // 100 000 ÷ 200 = 500 orders × 0.3 ÷ 0.25 = 600 inquiries ÷ 120 = 5 agents, for each of the two shops.
+    // 100 000 ÷ 200 = 500 paying buyers × 0.3 ÷ 0.25 = 600 inquiries ÷ 120 = 5 agents, for each of the two shops.
     assert_eq!(
-        text.matches("→ 订单 500 · 询单 600 · 客服 5.0 人（取整 5 人）").count(),
+        text.matches("→ 付款买家 500 · 询单 600 · 客服 5.0 人（取整 5 人）")
+            .count(),
         2,
         "{text}"
     );

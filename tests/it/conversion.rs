@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use kefu::config::Credit;
+use kefu::core::schema::{agent_daily as ad, shop_daily as sd};
 
 fn inquiry_and_orders() -> Fixture {
     let f = Fixture::new();
@@ -47,19 +48,12 @@ fn attribution_window_ends_at_end_of_calendar_day() {
     assert!(!by_id("O3").is_silent);
     assert!(by_id("O4").is_silent);
 
-    let d = row(&a.agent_daily, &[("agent_id", "测试店:小美")]);
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
     assert_eq!(
-        (
-            d["inquiries"].as_str(),
-            d["ordered_buyers"].as_str(),
-            d["paid_buyers"].as_str()
-        ),
+        (&d[ad::INQUIRIES], &d[ad::ORDERED_BUYERS], &d[ad::PAID_BUYERS]),
         ("1", "1", "1")
     );
-    assert_eq!(
-        (d["conversion_rate"].as_str(), d["sales_amount"].as_str()),
-        ("1.0", "99.0")
-    );
+    assert_eq!((&d[ad::CONVERSION_RATE], &d[ad::SALES_AMOUNT]), ("1.0", "99.0"));
 }
 
 #[test]
@@ -96,22 +90,15 @@ fn last_credit_after_transfer_and_unpaid_order() {
     let f = transfer();
     let a = f.analyse();
     assert_eq!(a.attributions[0].agent_id.as_deref(), Some("测试店:阿杰"));
-    let b = row(&a.agent_daily, &[("agent_id", "测试店:阿杰")]);
+    let b = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:阿杰")]);
     assert_eq!(
-        (
-            b["inquiries"].as_str(),
-            b["ordered_buyers"].as_str(),
-            b["paid_buyers"].as_str()
-        ),
+        (&b[ad::INQUIRIES], &b[ad::ORDERED_BUYERS], &b[ad::PAID_BUYERS]),
         ("1", "1", "0")
     );
-    assert_eq!(
-        (b["conversion_rate"].as_str(), b["sales_amount"].as_str()),
-        ("0.0", "0.0")
-    );
+    assert_eq!((&b[ad::CONVERSION_RATE], &b[ad::SALES_AMOUNT]), ("0.0", "0.0"));
     // 小美 took part in the inquiry (询单) but the order is credited to 阿杰.
-    let m = row(&a.agent_daily, &[("agent_id", "测试店:小美")]);
-    assert_eq!((m["inquiries"].as_str(), m["ordered_buyers"].as_str()), ("1", "0"));
+    let m = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!((&m[ad::INQUIRIES], &m[ad::ORDERED_BUYERS]), ("1", "0"));
 }
 
 #[test]
@@ -154,54 +141,37 @@ fn empty_orders_file_is_valid() {
     );
     f.write("orders/orders.csv", ORDER_HEADER);
     let a = f.analyse();
-    let d = row(&a.agent_daily, &[("agent_id", "测试店:小美")]);
-    assert_eq!(
-        (d["ordered_buyers"].as_str(), d["conversion_rate"].as_str()),
-        ("0", "0.0")
-    );
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!((&d[ad::ORDERED_BUYERS], &d[ad::CONVERSION_RATE]), ("0", "0.0"));
 }
 
 #[test]
 fn shop_daily_funnel_by_hand() {
     let f = inquiry_and_orders();
     let a = f.analyse();
-    let d = kefu::funnel::shop_daily(&a.conv, &a.staged.orders, &a.attributions).unwrap();
+    let d = kefu::stages::marts::shop_daily::shop_daily(&a.conv, &a.staged.orders, &a.attributions).unwrap();
     // 2026-11-16: buyers b1 and b2 chatted; only b1 inquired; O1 (paid 99.00) converts it.
-    let mon = row(&d, &[("date", "2026-11-16")]);
+    let mon = row(&d, &[(sd::DATE, "2026-11-16")]);
     assert_eq!(
-        (
-            mon["buyers"].as_str(),
-            mon["inquiries"].as_str(),
-            mon["paid_buyers"].as_str()
-        ),
+        (&mon[sd::BUYERS], &mon[sd::INQUIRIES], &mon[sd::PAID_BUYERS]),
         ("2", "1", "1")
     );
-    assert_eq!(
-        (mon["lost_inquiries"].as_str(), mon["conversion_rate"].as_str()),
-        ("0", "1.0")
-    );
+    assert_eq!((&mon[sd::LOST_INQUIRIES], &mon[sd::CONVERSION_RATE]), ("0", "1.0"));
     // 2026-11-17: O1 (99.00, credited and silent), O3 (not paid), O4 (not paid, silent).
-    let tue = row(&d, &[("date", "2026-11-17")]);
+    let tue = row(&d, &[(sd::DATE, "2026-11-17")]);
     assert_eq!(
-        (
-            tue["orders"].as_str(),
-            tue["paid_orders"].as_str(),
-            tue["silent_orders"].as_str()
-        ),
+        (&tue[sd::ORDERS], &tue[sd::PAID_ORDERS], &tue[sd::SILENT_ORDERS]),
         ("3", "1", "2")
     );
     assert_eq!(
-        (tue["agent_sales_amount"].as_str(), tue["silent_sales_amount"].as_str()),
+        (&tue[sd::AGENT_SALES_AMOUNT], &tue[sd::SILENT_SALES_AMOUNT]),
         ("99.0", "0.0")
     );
     // 2026-11-18: O2 (59.90 paid, silent, outside the window).
-    let wed = row(&d, &[("date", "2026-11-18")]);
+    let wed = row(&d, &[(sd::DATE, "2026-11-18")]);
+    assert_eq!((&wed[sd::SILENT_PAID_ORDERS], &wed[sd::SILENT_SHARE]), ("1", "1.0"));
     assert_eq!(
-        (wed["silent_paid_orders"].as_str(), wed["silent_share"].as_str()),
-        ("1", "1.0")
-    );
-    assert_eq!(
-        (wed["silent_sales_amount"].as_str(), wed["avg_order_value"].as_str()),
+        (&wed[sd::SILENT_SALES_AMOUNT], &wed[sd::AVG_ORDER_VALUE]),
         ("59.9", "59.9")
     );
 }

@@ -1,9 +1,12 @@
 //! Fixture helpers: a temp folder with messages/orders files and settings
 //! that point at the repository's own lexicons.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kefu::config::{PipelineConfig, Settings};
+use kefu::config::PipelineConfig;
+use kefu::core::schema::{Col, SCORE_COMPONENTS};
+use kefu::core::settings::Settings;
 use kefu::pipeline::{self, Analysis};
 use polars::prelude::*;
 
@@ -98,22 +101,43 @@ fn cell(df: &DataFrame, c: &str, i: usize) -> String {
     }
 }
 
-/// The first row matching `filter`, as column name → value (floats in full precision).
-pub fn row(df: &DataFrame, filter: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+/// One output row as text (floats in full precision), read by schema column.
+pub struct Row(BTreeMap<String, String>);
+
+impl std::ops::Index<Col> for Row {
+    type Output = str;
+    fn index(&self, c: Col) -> &str {
+        self.0
+            .get(c.name)
+            .unwrap_or_else(|| panic!("no column {} in {:?}", c.name, self.0.keys()))
+    }
+}
+
+/// The first row matching `filter` (schema column = value as text).
+pub fn row(df: &DataFrame, filter: &[(Col, &str)]) -> Row {
     let n = df.height();
     'rows: for i in 0..n {
         for (c, v) in filter {
-            if cell(df, c, i) != *v {
+            if cell(df, c.name, i) != *v {
                 continue 'rows;
             }
         }
-        return df
+        return Row(df
             .get_column_names()
             .iter()
             .map(|c| (c.to_string(), cell(df, c, i)))
-            .collect();
+            .collect());
     }
     panic!("no row matching {filter:?} in\n{df}");
+}
+
+/// The `agent_weekly` column holding a score component's points.
+pub fn points(component: &str) -> Col {
+    SCORE_COMPONENTS
+        .iter()
+        .find(|(c, _)| c.name == component)
+        .map(|(_, p)| *p)
+        .unwrap_or_else(|| panic!("no score component {component}"))
 }
 
 pub fn kefu() -> std::process::Command {

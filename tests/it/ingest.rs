@@ -2,7 +2,7 @@
 //! rejects with file/line/reason, and the row reconciliation in the manifest.
 
 use crate::helpers::*;
-use kefu::model::{MsgType, Sender};
+use kefu::core::model::{MsgType, Sender};
 
 #[test]
 fn rejects_duplicates_and_reconciliation() {
@@ -94,7 +94,7 @@ fn gbk_and_bom_files_read_like_utf8() {
     for (f, enc) in [(gbk, "gb18030"), (bom, "utf-8-bom")] {
         let b = f.analyse();
         assert_eq!(b.staged.files[0].encoding, enc);
-        let strip = |m: &kefu::model::Message| (m.buyer_id.clone(), m.content.clone(), m.ts, m.agent_id.clone());
+        let strip = |m: &kefu::core::model::Message| (m.buyer_id.clone(), m.content.clone(), m.ts, m.agent_id.clone());
         assert_eq!(
             a.staged.messages.iter().map(strip).collect::<Vec<_>>(),
             b.staged.messages.iter().map(strip).collect::<Vec<_>>()
@@ -135,7 +135,7 @@ fn parquet_input() {
     )
     .unwrap();
     let p = f.path().join("messages/m.parquet");
-    kefu::sink::write_parquet(&p, &mut df).unwrap();
+    kefu::stages::sink::write_parquet(&p, &mut df).unwrap();
     let a = f.analyse();
     assert_eq!(a.staged.messages.len(), 2);
     assert_eq!(a.conv.sessions[0].first_response_ms, Some(12_000));

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::helpers::*;
-use kefu::model::{MsgType, Sender};
-use kefu::rules::has_hit;
+use kefu::core::model::{MsgType, Sender};
+use kefu::core::registry::RuleId;
+use kefu::stages::text::TextEngine;
 
 const BUYER_FLAGS: &[&str] = &["question", "greeting", "closing", "after_sales", "urge", "complaint"];
 const AGENT_FLAGS: &[&str] = &[
@@ -53,7 +54,7 @@ impl Count {
 #[test]
 fn flags_and_intents_on_the_labeled_set() {
     let f = Fixture::new();
-    let (engine, rules) = kefu::pipeline::text_engine(&f.settings()).unwrap();
+    let engine = TextEngine::for_settings(&f.settings()).unwrap();
     let text = std::fs::read_to_string(repo().join("tests/labeled/messages.tsv")).unwrap();
     let mut counts: BTreeMap<String, Count> = BTreeMap::new();
     let mut misses = Vec::new();
@@ -75,24 +76,24 @@ fn flags_and_intents_on_the_labeled_set() {
             Sender::Agent
         };
         let fl = engine.flags(sender, MsgType::Text, &tk);
-        let hits = rules.hits(&tk);
+        let hits = engine.hits.of(&tk);
         let pred: Vec<(&str, bool)> = match sender {
             Sender::Buyer => vec![
                 ("question", fl.is_question),
                 ("greeting", fl.is_greeting),
                 ("closing", fl.is_closing),
                 ("after_sales", fl.is_after_sales),
-                ("urge", has_hit(hits, "urged")),
-                ("complaint", has_hit(hits, "complaint")),
+                ("urge", hits.contains(RuleId::Urged)),
+                ("complaint", hits.contains(RuleId::Complaint)),
             ],
             _ => vec![
                 ("filler", fl.is_filler),
                 ("substantive", fl.is_substantive),
-                ("pushback", has_hit(hits, "pushback")),
-                ("apology", has_hit(hits, "no_apology")),
-                ("remedy", has_hit(hits, "no_solution")),
-                ("argue", has_hit(hits, "argue")),
-                ("forbidden", has_hit(hits, "forbidden_phrase")),
+                ("pushback", hits.contains(RuleId::Pushback)),
+                ("apology", hits.contains(RuleId::NoApology)),
+                ("remedy", hits.contains(RuleId::NoSolution)),
+                ("argue", hits.contains(RuleId::Argue)),
+                ("forbidden", hits.contains(RuleId::ForbiddenPhrase)),
             ],
         };
         for g in &gold {

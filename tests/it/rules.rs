@@ -1,12 +1,13 @@
 //! Each violation rule with a session that must fire it and one that must not.
 
 use crate::helpers::*;
+use kefu::core::schema::{agent_daily as ad, violations as vi};
 
 fn rules_of(rows: &[(&str, &str, &str)]) -> Vec<&'static str> {
     let f = Fixture::new();
     f.chat("m", "b1", "2026-11-16", rows);
     let a = f.analyse();
-    a.violations.iter().map(|v| v.rule).collect()
+    a.violations.iter().map(|v| v.rule.name()).collect()
 }
 
 #[test]
@@ -222,18 +223,16 @@ fn violations_table_carries_evidence_value_and_agent() {
         ],
     );
     let a = f.analyse();
-    let df = kefu::tables::violations(&a.conv, &a.staged.messages, &a.violations, 0..a.violations.len()).unwrap();
-    let r = row(&df, &[("rule", "slow_first_response")]);
-    assert_eq!(r["category"], "wait");
-    assert_eq!(r["agent_id"], "测试店:小美");
-    assert_eq!((r["value"].as_str(), r["threshold"].as_str()), ("45.0", "30.0"));
-    assert_eq!(r["evidence"], "有货吗？电话1**********");
-    assert_eq!(r["at"], "2026-11-16 10:00:00");
-    let d = row(&a.agent_daily, &[("agent_id", "测试店:小美")]);
-    assert_eq!(
-        (d["violations_wait"].as_str(), d["violations_think"].as_str()),
-        ("1", "0")
-    );
+    let df = kefu::stages::sink::frames::violations(&a.conv, &a.staged.messages, &a.violations, 0..a.violations.len())
+        .unwrap();
+    let r = row(&df, &[(vi::RULE, "slow_first_response")]);
+    assert_eq!(&r[vi::CATEGORY], "wait");
+    assert_eq!(&r[vi::AGENT_ID], "测试店:小美");
+    assert_eq!((&r[vi::VALUE], &r[vi::THRESHOLD]), ("45.0", "30.0"));
+    assert_eq!(&r[vi::EVIDENCE], "有货吗？电话1**********");
+    assert_eq!(&r[vi::AT], "2026-11-16 10:00:00");
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!((&d[ad::VIOLATIONS_WAIT], &d[ad::VIOLATIONS_THINK]), ("1", "0"));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The weekly score recomputed by hand from agent_daily figures for two agents.
 
 use crate::helpers::*;
+use kefu::core::schema::agent_weekly as aw;
 
 #[test]
 fn weekly_score_and_rank_by_hand() {
@@ -32,26 +33,26 @@ fn weekly_score_and_rank_by_hand() {
     );
     f.orders(&[("O1", "b1", "2026-11-16 12:00:00", "2026-11-16 12:01:00", "100")]);
     let a = f.analyse();
-    let w = &a.agent_weekly;
-    let mei = row(w, &[("agent_id", "测试店:小美")]);
-    let yu = row(w, &[("agent_id", "测试店:小雨")]);
+    let w = &a.marts.agent_weekly;
+    let mei = row(w, &[(aw::AGENT_ID, "测试店:小美")]);
+    let yu = row(w, &[(aw::AGENT_ID, "测试店:小雨")]);
 
     // 小美: conversion 1/2 = 0.5 → (0.5−0.2)/(0.6−0.2) = 75; first response 10 s → 100;
     // average response 10 s → 100; 3-min rate 1 → 100; first questions answered 2/2 → 100;
     // violations: none → 100 each. Weighted (0.3·75 + 0.7·100) / 1.0 = 92.5.
-    assert_eq!(mei["conversion_rate"], "0.5");
-    assert_eq!(mei["score_conversion_rate"], "75.0");
-    assert_eq!(mei["score"], "92.5");
+    assert_eq!(&mei[aw::CONVERSION_RATE], "0.5");
+    assert_eq!(&mei[points("conversion_rate")], "75.0");
+    assert_eq!(&mei[aw::SCORE], "92.5");
     // 小雨: conversion 0/1 = 0 → 0; first response 5 s → 100 (the filler counts as a response);
     // average 5 s → 100; 3-min rate → 100; first question answered (after 70 s) → 100;
     // one wait violation (stalled_first_question, two fillers) in one session.
-    assert_eq!(yu["conversion_rate"], "0.0");
-    assert_eq!(yu["score_conversion_rate"], "0.0");
-    assert_eq!(yu["violations_wait"], "1", "stalled_first_question");
+    assert_eq!(&yu[aw::CONVERSION_RATE], "0.0");
+    assert_eq!(&yu[points("conversion_rate")], "0.0");
+    assert_eq!(&yu[aw::VIOLATIONS_WAIT], "1", "stalled_first_question");
     // wait per 100 sessions = 100 → past `bad` 30 → 0 points; think, annoy 0 → 100.
     // (0.3·0 + 0.1·100 + 0.1·100 + 0.1·100 + 0.1·100 + 0.1·0 + 0.1·100 + 0.1·100) / 1.0 = 60.
-    assert_eq!(yu["score"], "60.0");
-    assert_eq!((mei["rank"].as_str(), yu["rank"].as_str()), ("1", "2"));
-    assert_eq!(mei["week"], "2026-W47");
-    assert_eq!(mei["insufficient_sample"], "true", "2 inquiries < min_inquiries 10");
+    assert_eq!(&yu[aw::SCORE], "60.0");
+    assert_eq!((&mei[aw::RANK], &yu[aw::RANK]), ("1", "2"));
+    assert_eq!(&mei[aw::WEEK], "2026-W47");
+    assert_eq!(&mei[aw::INSUFFICIENT_SAMPLE], "true", "2 inquiries < min_inquiries 10");
 }

@@ -1,6 +1,7 @@
 //! Sessions, turns and response times (CONTRACT §4), each figure worked out by hand.
 
 use crate::helpers::*;
+use kefu::core::schema::agent_daily as ad;
 
 #[test]
 fn waiting_buyer_keeps_session_open_past_30_minutes() {
@@ -109,22 +110,19 @@ fn service_hours_and_cap_in_agent_daily() {
         (Some(900_000), Some(600.0))
     );
 
-    let d = row(&a.agent_daily, &[("agent_id", "测试店:小美")]);
-    assert_eq!(d["date"], "2026-11-16");
-    assert_eq!(
-        (d["sessions"].as_str(), d["buyers"].as_str(), d["inquiries"].as_str()),
-        ("3", "3", "3")
-    );
-    assert_eq!((d["n_turns"].as_str(), d["turns_in_hours"].as_str()), ("4", "3"));
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!(&d[ad::DATE], "2026-11-16");
+    assert_eq!((&d[ad::SESSIONS], &d[ad::BUYERS], &d[ad::INQUIRIES]), ("3", "3", "3"));
+    assert_eq!((&d[ad::N_TURNS], &d[ad::TURNS_IN_HOURS]), ("4", "3"));
     // (600 + 10 + 240) / 3 in-hours answered turns.
-    let avg: f64 = d["response_avg_secs"].parse().unwrap();
+    let avg: f64 = d[ad::RESPONSE_AVG_SECS].parse().unwrap();
     assert!((avg - 850.0 / 3.0).abs() < 1e-9, "{avg}");
     // First turns in hours: X 600 (capped), Z 10 → 305.
-    assert_eq!(d["first_response_avg_secs"], "305.0");
+    assert_eq!(&d[ad::FIRST_RESPONSE_AVG_SECS], "305.0");
     // Within 180 s among the 3 in-hours turns: only Z's first.
-    let rate: f64 = d["response_3min_rate"].parse().unwrap();
+    let rate: f64 = d[ad::RESPONSE_3MIN_RATE].parse().unwrap();
     assert!((rate - 1.0 / 3.0).abs() < 1e-12);
-    assert_eq!(d["unanswered_turns"], "0");
+    assert_eq!(&d[ad::UNANSWERED_TURNS], "0");
 }
 
 #[test]
@@ -158,12 +156,12 @@ fn unanswered_turn_credit_and_stalled_first_question() {
         (last.answered(), last.agent_id.as_deref()),
         (false, Some("测试店:小雨"))
     );
-    let d = row(&a.agent_daily, &[("agent_id", "测试店:小雨")]);
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小雨")]);
     assert_eq!(
-        (d["unanswered_turns"].as_str(), d["first_answer_avg_secs"].as_str()),
+        (&d[ad::UNANSWERED_TURNS], &d[ad::FIRST_ANSWER_AVG_SECS]),
         ("1", "300.0")
     );
-    assert_eq!(d["first_response_avg_secs"], "5.0");
+    assert_eq!(&d[ad::FIRST_RESPONSE_AVG_SECS], "5.0");
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! Segmentation and message flags on hand-written chat lines.
 
 use crate::helpers::*;
-use kefu::model::{MsgType, Sender};
+use kefu::core::model::{MsgType, Sender};
+use kefu::core::schema::{hot_words as hw, question_intents as qi};
+use kefu::stages::text::{mask_pii, TextEngine};
 
-fn engine() -> kefu::text::TextEngine {
+fn engine() -> TextEngine {
     let f = Fixture::new();
-    kefu::pipeline::text_engine(&f.settings()).unwrap().0
+    TextEngine::for_settings(&f.settings()).unwrap()
 }
 
 #[test]
@@ -87,9 +89,9 @@ fn after_sales_detection() {
 
 #[test]
 fn pii_is_masked_in_outputs() {
-    assert_eq!(kefu::text::mask_pii("我电话13812345678"), "我电话1**********");
+    assert_eq!(mask_pii("我电话13812345678"), "我电话1**********");
     assert_eq!(
-        kefu::text::mask_pii("寄到浙江省杭州市西湖区文三路478号"),
+        mask_pii("寄到浙江省杭州市西湖区文三路478号"),
         "寄到浙江省杭州市西湖区***"
     );
 }
@@ -129,14 +131,21 @@ fn hot_words_and_question_intents_tables() {
         ],
     );
     let a = f.analyse();
-    let q = kefu::topics::question_intents(&a.engine.intents, &a.conv, &a.staged.messages, &a.text, &a.words).unwrap();
-    let r = row(&q, &[("intent", "材质/质量")]);
-    assert_eq!((r["questions"].as_str(), r["sessions"].as_str()), ("2", "1"));
-    assert!(r["top_words"].starts_with("面料:2"), "{}", r["top_words"]);
-    let h = kefu::topics::hot_words(&a.words).unwrap();
-    let top = row(&h, &[("sender", "buyer"), ("rank", "1")]);
+    let q = kefu::stages::marts::topics::question_intents(
+        &a.engine.intents,
+        &a.conv,
+        &a.staged.messages,
+        &a.text,
+        &a.words,
+    )
+    .unwrap();
+    let r = row(&q, &[(qi::INTENT, "材质/质量")]);
+    assert_eq!((&r[qi::QUESTIONS], &r[qi::SESSIONS]), ("2", "1"));
+    assert!(&r[qi::TOP_WORDS].starts_with("面料:2"), "{}", &r[qi::TOP_WORDS]);
+    let h = kefu::stages::marts::topics::hot_words(&a.words).unwrap();
+    let top = row(&h, &[(hw::SENDER, "buyer"), (hw::RANK, "1")]);
     assert_eq!(
-        (top["word"].as_str(), top["count"].as_str(), top["week"].as_str()),
+        (&top[hw::WORD], &top[hw::COUNT], &top[hw::WEEK]),
         ("面料", "2", "2026-W47")
     );
     let words: Vec<String> = (0..h.height())
@@ -158,7 +167,7 @@ fn segmentation_f1_on_pku_gold_set() {
         return;
     }
     let f = Fixture::new();
-    let r = kefu::bench::segmentation(&gold, &f.settings().config.text).unwrap();
+    let r = kefu::cmd::bench::segmentation::segmentation(&gold, &f.settings()).unwrap();
     let kefu_default = r.variants.iter().find(|v| v.name == "kefu" && !v.hmm).unwrap();
     let jieba_hmm = r.variants.iter().find(|v| v.name == "jieba" && v.hmm).unwrap();
     // Python jieba 0.42.1 scores 0.818 with HMM (its default) and 0.836 without on this set.

@@ -1,0 +1,271 @@
+//! The job file as written: serde structs that reject unknown keys (so a
+//! typo fails loudly, exit 2, instead of falling back to a default), with the
+//! defaults of every key. The doc comments on the fields are the reference
+//! for each key; `pipelines/weekly_agent_scoring.toml` repeats them.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole job file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    #[serde(default)]
+    pub input: InputConfig,
+    #[serde(default)]
+    pub output: OutputConfig,
+    #[serde(default)]
+    pub metrics: Metrics,
+    #[serde(default)]
+    pub text: TextConfig,
+    #[serde(default)]
+    pub rules: RulesConfig,
+    #[serde(default)]
+    pub scoring: ScoringConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputConfig {
+    /// Files or folders of chat messages (`.csv`, `.jsonl`, `.parquet`, 千牛 `.txt`).
+    /// Folders are read recursively.
+    #[serde(default)]
+    pub messages: Vec<PathBuf>,
+    /// Files or folders of orders (`.csv`, `.jsonl`, `.parquet`). May be empty.
+    #[serde(default)]
+    pub orders: Vec<PathBuf>,
+    /// Optional agent roster (`agent_id, name, team`).
+    #[serde(default)]
+    pub agents: Option<PathBuf>,
+    /// Shop for 千牛 transcripts whose nicks carry none (no `店铺:客服` nick);
+    /// without it the file name (without extension) is used.
+    #[serde(default)]
+    pub shop: Option<String>,
+    /// Regex for the message header line of a 千牛 client not recognised
+    /// out of the box; must have named groups `nick` and `time`.
+    #[serde(default)]
+    pub transcript_header: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Output folder; replaced as a whole, atomically, at the end of a run.
+    #[serde(default = "default_out")]
+    pub dir: PathBuf,
+    /// Also write `report.html` (the weekly review page) into the output folder.
+    #[serde(default)]
+    pub report: bool,
+}
+
+fn default_out() -> PathBuf {
+    PathBuf::from("out")
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: default_out(),
+            report: false,
+        }
+    }
+}
+
+/// Definitions of CONTRACT §4. Every key here is named as in the contract.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Metrics {
+    /// IANA zone of naive timestamps; dates, ISO weeks and service hours are local to it.
+    pub timezone: String,
+    /// A buyer message opens a new session after this much silence, unless a buyer
+    /// message is still waiting for an answer.
+    pub session_gap_minutes: u32,
+    /// Any message this long after the previous one opens a new session, waiting or not.
+    pub max_wait_hours: u32,
+    /// `HH:MM-HH:MM`: turns starting inside enter response-time averages and rates.
+    pub service_hours: String,
+    /// Each response time is capped at this before averaging (Taobao: 600 s).
+    pub response_cap_secs: u32,
+    /// A turn answered within this counts towards `response_3min_rate`.
+    pub response_fast_secs: u32,
+    /// Orders are attributed until the end of this calendar day counted from the
+    /// inquiry's day (1 = same day only).
+    pub attribution_days: u32,
+    /// `"last"`: the last agent who answered before the order; `"first"`: the first agent.
+    pub credit: Credit,
+    /// An order with no buyer message in this many hours before it is 静默下单.
+    pub silent_lookback_hours: u32,
+    /// `slow_first_response` fires above this first response time.
+    pub first_response_slow_secs: f64,
+    /// `slow_reply` fires when a later turn waits longer than this.
+    pub reply_slow_secs: f64,
+    /// `missed_follow_up` fires when a "稍等/我去查" is not followed by a substantive
+    /// message within this many seconds.
+    pub follow_up_secs: f64,
+    /// A first question is stalled after this many filler rounds.
+    pub stall_rounds_min: u32,
+    /// `repeat_question`: token Jaccard similarity at or above this is "the same question".
+    pub repeat_similarity: f64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            timezone: "Asia/Shanghai".into(),
+            session_gap_minutes: 30,
+            max_wait_hours: 24,
+            service_hours: "08:00-23:00".into(),
+            response_cap_secs: 600,
+            response_fast_secs: 180,
+            attribution_days: 2,
+            credit: Credit::Last,
+            silent_lookback_hours: 24,
+            first_response_slow_secs: 30.0,
+            reply_slow_secs: 180.0,
+            follow_up_secs: 900.0,
+            stall_rounds_min: 2,
+            repeat_similarity: 0.6,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Credit {
+    Last,
+    First,
+}
+
+/// The text layer: segmentation dictionary and the lexicons that classify
+/// messages. Each lexicon is a UTF-8 file, one word or phrase a line, `#`
+/// starts a comment. A lexicon not named here uses kefu's built-in copy of
+/// `pipelines/lexicons/<name>.txt`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextConfig {
+    /// jieba user dictionary (`word [freq] [tag]` a line) added to jieba's own.
+    pub user_dict: Option<PathBuf>,
+    /// Use jieba's HMM for words in no dictionary. Off by default: it lowers
+    /// F1 on the PKU gold set from 0.836 to 0.818 (`kefu bench segmentation`).
+    pub hmm: bool,
+    /// Interrogative words that make a buyer message a question.
+    pub question: Option<PathBuf>,
+    /// Greetings that alone are not a question (在吗, 你好 …).
+    pub greeting: Option<PathBuf>,
+    /// Filler: an agent message made only of these is not a substantive answer.
+    pub filler: Option<PathBuf>,
+    /// Particles and interjections dropped before the filler and greeting tests.
+    pub particles: Option<PathBuf>,
+    /// Buyer words that make a session after-sales (refund, logistics, damage …).
+    pub after_sales: Option<PathBuf>,
+    /// Buyer closings (好的/谢谢/拜拜) that need no answer.
+    pub closing: Option<PathBuf>,
+    /// Buyer question intents, `intent = word word …` a line.
+    pub intents: Option<PathBuf>,
+    /// Words left out of hot words and question similarity.
+    pub stopwords: Option<PathBuf>,
+}
+
+impl TextConfig {
+    /// The file the job names for text lexicon `name` (a `[text]` key).
+    pub fn lexicon(&self, name: &str) -> Option<&PathBuf> {
+        match name {
+            "user_dict" => self.user_dict.as_ref(),
+            "question" => self.question.as_ref(),
+            "greeting" => self.greeting.as_ref(),
+            "filler" => self.filler.as_ref(),
+            "particles" => self.particles.as_ref(),
+            "after_sales" => self.after_sales.as_ref(),
+            "closing" => self.closing.as_ref(),
+            "intents" => self.intents.as_ref(),
+            "stopwords" => self.stopwords.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Every lexicon path the section names, to resolve against the job's folder.
+    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 9] {
+        [
+            &mut self.user_dict,
+            &mut self.question,
+            &mut self.greeting,
+            &mut self.filler,
+            &mut self.particles,
+            &mut self.after_sales,
+            &mut self.closing,
+            &mut self.intents,
+            &mut self.stopwords,
+        ]
+    }
+}
+
+/// One violation rule's switch and lexicon. Thresholds live under `[metrics]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// `false` switches the rule off.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Replaces the rule's default lexicon file.
+    #[serde(default)]
+    pub lexicon: Option<PathBuf>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for RuleConfig {
+    fn default() -> Self {
+        RuleConfig {
+            enabled: true,
+            lexicon: None,
+        }
+    }
+}
+
+/// `[rules.<rule_id>]` tables; unknown rule ids are rejected at start.
+pub type RulesConfig = std::collections::BTreeMap<String, RuleConfig>;
+
+/// Weekly score: each component is scaled linearly between its `good` (100)
+/// and `bad` (0) target, then weighted. Weights need not sum to 1: they are
+/// normalised.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoringConfig {
+    /// Agents with fewer inquiries in the week are flagged `insufficient_sample`.
+    pub min_inquiries: u32,
+    pub components: std::collections::BTreeMap<String, ScoreComponent>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreComponent {
+    pub weight: f64,
+    pub good: f64,
+    pub bad: f64,
+}
+
+impl Default for ScoringConfig {
+    fn default() -> Self {
+        let c = |weight, good, bad| ScoreComponent { weight, good, bad };
+        let components = [
+            ("conversion_rate", c(0.30, 0.60, 0.20)),
+            ("first_response_avg_secs", c(0.10, 10.0, 60.0)),
+            ("response_avg_secs", c(0.10, 20.0, 120.0)),
+            ("response_3min_rate", c(0.10, 1.0, 0.7)),
+            ("first_question_answer_rate", c(0.10, 1.0, 0.6)),
+            ("violations_wait_per_100", c(0.10, 0.0, 30.0)),
+            ("violations_think_per_100", c(0.10, 0.0, 20.0)),
+            ("violations_annoy_per_100", c(0.10, 0.0, 10.0)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        ScoringConfig {
+            min_inquiries: 10,
+            components,
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! The one output schema: every table kefu writes, its columns in order, and
+//! each column's type. Writers build frames through [`crate::core::frame`]
+//! with these columns, the sink checks every frame against its table before
+//! writing it, and readers (report, explain, plan-staffing, tests) open a
+//! table through [`Rows`], which fails naming the column when one is missing
+//! or of another type. A column's name is written here and nowhere else.
+
+use polars::prelude::*;
+
+use crate::core::error::{KefuError, Result};
+
+/// A column's type, as CONTRACT §5 names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    Str,
+    U32,
+    U64,
+    I64,
+    F64,
+    Bool,
+    /// Parquet `DATE`: days since 1970-01-01.
+    Date,
+    /// Local wall-clock time, timezone-naive, in milliseconds.
+    Datetime,
+}
+
+impl Ty {
+    pub fn dtype(self) -> DataType {
+        match self {
+            Ty::Str => DataType::String,
+            Ty::U32 => DataType::UInt32,
+            Ty::U64 => DataType::UInt64,
+            Ty::I64 => DataType::Int64,
+            Ty::F64 => DataType::Float64,
+            Ty::Bool => DataType::Boolean,
+            Ty::Date => DataType::Date,
+            Ty::Datetime => DataType::Datetime(TimeUnit::Milliseconds, None),
+        }
+    }
+}
+
+/// One column of an output table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Col {
+    pub name: &'static str,
+    pub ty: Ty,
+    /// May hold nulls (`?` in the data dictionary).
+    pub nullable: bool,
+}
+
+impl Col {
+    pub const fn new(name: &'static str, ty: Ty, nullable: bool) -> Self {
+        Col { name, ty, nullable }
+    }
+    /// The column in a polars expression.
+    pub fn col(self) -> Expr {
+        col(self.name)
+    }
+    /// A column of the same type under another name (a hit column, a score component).
+    pub const fn renamed(self, name: &'static str) -> Self {
+        Col { name, ..self }
+    }
+}
+
+/// An output table: a folder `OUT/<name>/` of Parquet files.
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [Col],
+}
+
+impl Table {
+    /// Fails unless `df` has exactly `columns`, in order, with their types.
+    pub fn check_columns(&self, columns: &[Col], df: &DataFrame) -> Result<()> {
+        let got: Vec<(String, DataType)> = df
+            .columns()
+            .iter()
+            .map(|c| (c.name().to_string(), c.dtype().clone()))
+            .collect();
+        let want: Vec<(String, DataType)> = columns.iter().map(|c| (c.name.to_owned(), c.ty.dtype())).collect();
+        if got == want {
+            return Ok(());
+        }
+        let first = want
+            .iter()
+            .zip(&got)
+            .position(|(a, b)| a != b)
+            .unwrap_or(want.len().min(got.len()));
+        Err(KefuError::Schema {
+            table: self.name.into(),
+            reason: format!(
+                "column {} is {:?}, the schema says {:?}",
+                first + 1,
+                got.get(first),
+                want.get(first)
+            ),
+        })
+    }
+    /// [`Table::check_columns`] with the table's own columns.
+    pub fn check(&self, df: &DataFrame) -> Result<()> {
+        self.check_columns(self.columns, df)
+    }
+}
+
+/// Declares a table module: a constant per column and `TABLE` listing them in order.
+/// `NAME = "name": Ty` is a column that is never null, `…: Ty | null` one that may be.
+macro_rules! table {
+    ($(#[$doc:meta])* $module:ident { $($(#[$cdoc:meta])* $c:ident = $name:literal : $ty:ident $(| $null:ident)?),* $(,)? }) => {
+        $(#[$doc])*
+        pub mod $module {
+            use super::{Col, Table, Ty};
+            $($(#[$cdoc])* pub const $c: Col = Col::new($name, Ty::$ty, table!(@null $($null)?));)*
+            pub const TABLE: Table = Table { name: stringify!($module), columns: &[$($c),*] };
+        }
+    };
+    (@null null) => { true };
+    (@null) => { false };
+}
+
+table! {
+    /// One row per session.
+    sessions {
+        SHOP_ID = "shop_id": Str,
+        SESSION_ID = "session_id": Str,
+        BUYER_ID = "buyer_id": Str,
+        FIRST_AGENT_ID = "first_agent_id": Str | null,
+        STARTED_AT = "started_at": Datetime,
+        ENDED_AT = "ended_at": Datetime,
+        N_BUYER_MSGS = "n_buyer_msgs": U32,
+        N_AGENT_MSGS = "n_agent_msgs": U32,
+        FIRST_RESPONSE_SECS = "first_response_secs": F64 | null,
+        AVG_RESPONSE_SECS = "avg_response_secs": F64 | null,
+        N_TURNS = "n_turns": U32,
+        N_UNANSWERED_TURNS = "n_unanswered_turns": U32,
+        FIRST_QUESTION = "first_question": Str | null,
+        FIRST_ANSWER_SECS = "first_answer_secs": F64 | null,
+        STALL_ROUNDS = "stall_rounds": U32 | null,
+        FIRST_QUESTION_ANSWERED = "first_question_answered": Bool | null,
+        IS_INQUIRY = "is_inquiry": Bool,
+        IS_AFTER_SALES = "is_after_sales": Bool,
+        BUYER_STARTED = "buyer_started": Bool,
+        INTENT = "intent": Str | null,
+        DATE = "date": Date,
+    }
+}
+
+table! {
+    /// One row per 轮次.
+    turns {
+        SHOP_ID = "shop_id": Str,
+        SESSION_ID = "session_id": Str,
+        BUYER_ID = "buyer_id": Str,
+        TURN_NO = "turn_no": U32,
+        MSG_NO = "msg_no": U32,
+        AGENT_ID = "agent_id": Str | null,
+        STARTED_AT = "started_at": Datetime,
+        DATE = "date": Date,
+        HOUR = "hour": U32,
+        N_BUYER_MSGS = "n_buyer_msgs": U32,
+        ANSWERED = "answered": Bool,
+        RESPONSE_SECS = "response_secs": F64 | null,
+        IN_SERVICE_HOURS = "in_service_hours": Bool,
+    }
+}
+
+table! {
+    /// One row per message used. The `hit_*` columns say which rule lexicon a
+    /// message hits; the registry names each rule's column.
+    messages {
+        SHOP_ID = "shop_id": Str,
+        SESSION_ID = "session_id": Str,
+        MSG_NO = "msg_no": U32,
+        BUYER_ID = "buyer_id": Str,
+        AGENT_ID = "agent_id": Str | null,
+        SENDER = "sender": Str,
+        SENT_AT = "sent_at": Datetime,
+        MSG_TYPE = "msg_type": Str,
+        CONTENT = "content": Str,
+        TOKENS = "tokens": Str,
+        IS_QUESTION = "is_question": Bool,
+        IS_GREETING = "is_greeting": Bool,
+        IS_CLOSING = "is_closing": Bool,
+        IS_AFTER_SALES = "is_after_sales": Bool,
+        IS_FILLER = "is_filler": Bool,
+        IS_SUBSTANTIVE = "is_substantive": Bool,
+        INTENT = "intent": Str | null,
+        HIT_PUSHBACK = "hit_pushback": Bool,
+        HIT_URGE = "hit_urge": Bool,
+        HIT_COMPLAINT = "hit_complaint": Bool,
+        HIT_APOLOGY = "hit_apology": Bool,
+        HIT_REMEDY = "hit_remedy": Bool,
+        HIT_ARGUE = "hit_argue": Bool,
+        HIT_FORBIDDEN = "hit_forbidden": Bool,
+        HIT_FOLLOW_UP = "hit_follow_up": Bool,
+        HIT_TRANSFER = "hit_transfer": Bool,
+        HIT_UNHAPPY = "hit_unhappy": Bool,
+    }
+}
+
+table! {
+    /// One row per violation, with the message that proves it.
+    violations {
+        SHOP_ID = "shop_id": Str,
+        SESSION_ID = "session_id": Str,
+        AGENT_ID = "agent_id": Str | null,
+        CATEGORY = "category": Str,
+        RULE = "rule": Str,
+        AT = "at": Datetime,
+        EVIDENCE = "evidence": Str,
+        VALUE = "value": F64 | null,
+        THRESHOLD = "threshold": F64 | null,
+        BUYER_ID = "buyer_id": Str,
+        SENDER = "sender": Str,
+        MSG_NO = "msg_no": U32,
+        DATE = "date": Date,
+    }
+}
+
+table! {
+    /// One row per order, with the inquiry and agent it is credited to.
+    order_attribution {
+        SHOP_ID = "shop_id": Str,
+        ORDER_ID = "order_id": Str,
+        BUYER_ID = "buyer_id": Str,
+        CREATED_AT = "created_at": Datetime,
+        PAID_AT = "paid_at": Datetime | null,
+        AMOUNT = "amount": F64,
+        AGENT_ID = "agent_id": Str | null,
+        SESSION_ID = "session_id": Str | null,
+        IS_SILENT = "is_silent": Bool,
+        IS_PAID = "is_paid": Bool,
+        STATUS = "status": Str | null,
+        REFUND_AMOUNT = "refund_amount": F64 | null,
+        DATE = "date": Date,
+    }
+}
+
+table! {
+    /// Input rows that could not be used, with file, line and reason.
+    rejects {
+        FILE = "file": Str,
+        LINE = "line": U64,
+        REASON = "reason": Str,
+        RAW = "raw": Str,
+    }
+}
+
+table! {
+    /// Per shop, agent and date. Counts and the integer sums behind every rate.
+    agent_daily {
+        SHOP_ID = "shop_id": Str,
+        AGENT_ID = "agent_id": Str,
+        DATE = "date": Date,
+        AGENT_NAME = "agent_name": Str | null,
+        TEAM = "team": Str | null,
+        SESSIONS = "sessions": U32,
+        BUYERS = "buyers": U32,
+        INQUIRIES = "inquiries": U32,
+        ORDERED_BUYERS = "ordered_buyers": U32,
+        PAID_BUYERS = "paid_buyers": U32,
+        CONVERSION_RATE = "conversion_rate": F64 | null,
+        SALES_AMOUNT = "sales_amount": F64,
+        FIRST_RESPONSE_AVG_SECS = "first_response_avg_secs": F64 | null,
+        FIRST_ANSWER_AVG_SECS = "first_answer_avg_secs": F64 | null,
+        RESPONSE_AVG_SECS = "response_avg_secs": F64 | null,
+        RESPONSE_3MIN_RATE = "response_3min_rate": F64 | null,
+        UNANSWERED_TURNS = "unanswered_turns": U32,
+        VIOLATIONS_WAIT = "violations_wait": U32,
+        VIOLATIONS_THINK = "violations_think": U32,
+        VIOLATIONS_ANNOY = "violations_annoy": U32,
+        N_TURNS = "n_turns": U32,
+        TURNS_IN_HOURS = "turns_in_hours": U32,
+        TURNS_ANSWERED_3MIN = "turns_answered_3min": U32,
+        RESPONSE_N = "response_n": U32,
+        RESPONSE_SUM_MS = "response_sum_ms": I64,
+        FIRST_RESPONSE_N = "first_response_n": U32,
+        FIRST_RESPONSE_SUM_MS = "first_response_sum_ms": I64,
+        FIRST_QUESTIONS = "first_questions": U32,
+        FIRST_QUESTIONS_ANSWERED = "first_questions_answered": U32,
+        FIRST_QUESTIONS_STALLED = "first_questions_stalled": U32,
+        FIRST_ANSWER_N = "first_answer_n": U32,
+        FIRST_ANSWER_SUM_MS = "first_answer_sum_ms": I64,
+        SALES_FEN = "sales_fen": I64,
+    }
+}
+
+table! {
+    /// Per shop, agent and ISO week: agent_daily's counts and sums added up,
+    /// rates recomputed from them, the score and the rank. Between
+    /// `VIOLATIONS_ANNOY_PER_100` and `SCORE` sit the `score_<component>`
+    /// columns of the configured components ([`agent_weekly_columns`]), which
+    /// `TABLE` leaves out.
+    agent_weekly {
+        SHOP_ID = "shop_id": Str,
+        AGENT_ID = "agent_id": Str,
+        WEEK = "week": Str,
+        SESSIONS = "sessions": U32,
+        BUYERS = "buyers": U32,
+        INQUIRIES = "inquiries": U32,
+        ORDERED_BUYERS = "ordered_buyers": U32,
+        PAID_BUYERS = "paid_buyers": U32,
+        UNANSWERED_TURNS = "unanswered_turns": U32,
+        VIOLATIONS_WAIT = "violations_wait": U32,
+        VIOLATIONS_THINK = "violations_think": U32,
+        VIOLATIONS_ANNOY = "violations_annoy": U32,
+        N_TURNS = "n_turns": U32,
+        TURNS_IN_HOURS = "turns_in_hours": U32,
+        TURNS_ANSWERED_3MIN = "turns_answered_3min": U32,
+        RESPONSE_N = "response_n": U32,
+        RESPONSE_SUM_MS = "response_sum_ms": I64,
+        FIRST_RESPONSE_N = "first_response_n": U32,
+        FIRST_RESPONSE_SUM_MS = "first_response_sum_ms": I64,
+        FIRST_QUESTIONS = "first_questions": U32,
+        FIRST_QUESTIONS_ANSWERED = "first_questions_answered": U32,
+        FIRST_QUESTIONS_STALLED = "first_questions_stalled": U32,
+        FIRST_ANSWER_N = "first_answer_n": U32,
+        FIRST_ANSWER_SUM_MS = "first_answer_sum_ms": I64,
+        SALES_FEN = "sales_fen": I64,
+        AGENT_NAME = "agent_name": Str | null,
+        TEAM = "team": Str | null,
+        CONVERSION_RATE = "conversion_rate": F64 | null,
+        SALES_AMOUNT = "sales_amount": F64,
+        FIRST_RESPONSE_AVG_SECS = "first_response_avg_secs": F64 | null,
+        FIRST_ANSWER_AVG_SECS = "first_answer_avg_secs": F64 | null,
+        RESPONSE_AVG_SECS = "response_avg_secs": F64 | null,
+        RESPONSE_3MIN_RATE = "response_3min_rate": F64 | null,
+        FIRST_QUESTION_ANSWER_RATE = "first_question_answer_rate": F64 | null,
+        VIOLATIONS_WAIT_PER_100 = "violations_wait_per_100": F64 | null,
+        VIOLATIONS_THINK_PER_100 = "violations_think_per_100": F64 | null,
+        VIOLATIONS_ANNOY_PER_100 = "violations_annoy_per_100": F64 | null,
+        SCORE = "score": F64,
+        RANK = "rank": U32,
+        INSUFFICIENT_SAMPLE = "insufficient_sample": Bool,
+        SCORE_CHANGE = "score_change": F64 | null,
+        RANK_CHANGE = "rank_change": I64 | null,
+    }
+}
+
+table! {
+    /// Per shop and date: the 询单 funnel by inquiry date and the day's orders
+    /// and sales by order date.
+    shop_daily {
+        SHOP_ID = "shop_id": Str,
+        DATE = "date": Date,
+        BUYERS = "buyers": U32,
+        INQUIRIES = "inquiries": U32,
+        ORDERED_BUYERS = "ordered_buyers": U32,
+        PAID_BUYERS = "paid_buyers": U32,
+        LOST_INQUIRIES = "lost_inquiries": U32,
+        UNPAID_INQUIRY_ORDERS = "unpaid_inquiry_orders": U32,
+        CONVERSION_RATE = "conversion_rate": F64 | null,
+        ORDERS = "orders": U32,
+        PAID_ORDERS = "paid_orders": U32,
+        SILENT_ORDERS = "silent_orders": U32,
+        SILENT_PAID_ORDERS = "silent_paid_orders": U32,
+        SILENT_SHARE = "silent_share": F64 | null,
+        SALES_AMOUNT = "sales_amount": F64,
+        AGENT_SALES_AMOUNT = "agent_sales_amount": F64,
+        SILENT_SALES_AMOUNT = "silent_sales_amount": F64,
+        OTHER_SALES_AMOUNT = "other_sales_amount": F64,
+        AVG_ORDER_VALUE = "avg_order_value": F64 | null,
+    }
+}
+
+table! {
+    /// Per shop, ISO weekday and hour, averaged over the days of that weekday.
+    hourly_load {
+        SHOP_ID = "shop_id": Str,
+        WEEKDAY = "weekday": U32,
+        HOUR = "hour": U32,
+        DAYS = "days": U32,
+        INQUIRIES = "inquiries": U32,
+        INQUIRIES_PER_DAY = "inquiries_per_day": F64,
+        TURNS = "turns": U32,
+        TURNS_PER_DAY = "turns_per_day": F64,
+        AGENTS_ACTIVE = "agents_active": F64,
+        CONCURRENT_SESSIONS = "concurrent_sessions": F64,
+        SESSIONS_PER_AGENT = "sessions_per_agent": F64 | null,
+    }
+}
+
+table! {
+    /// Per shop, date and intent: buyer questions and the intent's top words.
+    question_intents {
+        SHOP_ID = "shop_id": Str,
+        DATE = "date": Date,
+        INTENT = "intent": Str,
+        QUESTIONS = "questions": U32,
+        SESSIONS = "sessions": U32,
+        TOP_WORDS = "top_words": Str,
+    }
+}
+
+table! {
+    /// Per shop, ISO week and sender: the most used words.
+    hot_words {
+        SHOP_ID = "shop_id": Str,
+        WEEK = "week": Str,
+        SENDER = "sender": Str,
+        WORD = "word": Str,
+        COUNT = "count": U32,
+        RANK = "rank": U32,
+    }
+}
+
+/// Every table a run writes, in the order the sink writes them.
+pub const TABLES: [Table; 12] = [
+    messages::TABLE,
+    sessions::TABLE,
+    question_intents::TABLE,
+    hot_words::TABLE,
+    shop_daily::TABLE,
+    hourly_load::TABLE,
+    turns::TABLE,
+    order_attribution::TABLE,
+    violations::TABLE,
+    agent_daily::TABLE,
+    agent_weekly::TABLE,
+    rejects::TABLE,
+];
+
+/// Weekly score components: the `agent_weekly` column scored and the column
+/// its points (0–100) go to. The `[scoring.components.*]` keys are the
+/// scored columns' names.
+pub const SCORE_COMPONENTS: [(Col, Col); 8] = {
+    use agent_weekly as w;
+    [
+        (w::CONVERSION_RATE, w::CONVERSION_RATE.renamed("score_conversion_rate")),
+        (
+            w::FIRST_QUESTION_ANSWER_RATE,
+            w::FIRST_QUESTION_ANSWER_RATE.renamed("score_first_question_answer_rate"),
+        ),
+        (
+            w::FIRST_RESPONSE_AVG_SECS,
+            w::FIRST_RESPONSE_AVG_SECS.renamed("score_first_response_avg_secs"),
+        ),
+        (
+            w::RESPONSE_3MIN_RATE,
+            w::RESPONSE_3MIN_RATE.renamed("score_response_3min_rate"),
+        ),
+        (
+            w::RESPONSE_AVG_SECS,
+            w::RESPONSE_AVG_SECS.renamed("score_response_avg_secs"),
+        ),
+        (
+            w::VIOLATIONS_ANNOY_PER_100,
+            w::VIOLATIONS_ANNOY_PER_100.renamed("score_violations_annoy_per_100"),
+        ),
+        (
+            w::VIOLATIONS_THINK_PER_100,
+            w::VIOLATIONS_THINK_PER_100.renamed("score_violations_think_per_100"),
+        ),
+        (
+            w::VIOLATIONS_WAIT_PER_100,
+            w::VIOLATIONS_WAIT_PER_100.renamed("score_violations_wait_per_100"),
+        ),
+    ]
+};
+
+/// `agent_weekly`'s columns when `points` (the `score_<component>` columns of
+/// the configured components, in name order) are scored.
+pub fn agent_weekly_columns(points: &[Col]) -> Vec<Col> {
+    let cols = agent_weekly::TABLE.columns;
+    let at = cols
+        .iter()
+        .position(|c| *c == agent_weekly::SCORE)
+        .unwrap_or(cols.len());
+    let mut v = cols[..at].to_vec();
+    v.extend_from_slice(points);
+    v.extend_from_slice(&cols[at..]);
+    v
+}
+
+/// A table read back from a run's output, its columns checked against the
+/// schema when it is opened: a missing or retyped column is an error naming
+/// it, never a silent blank. Accessors return `None` only for null values.
+pub struct Rows {
+    df: DataFrame,
+    table: &'static str,
+}
+
+impl Rows {
+    /// Checks that every column of `table` is in `df` with its type (more may be).
+    pub fn new(table: &Table, df: DataFrame) -> Result<Rows> {
+        for c in table.columns {
+            match df.column(c.name) {
+                Ok(x) if x.dtype() == &c.ty.dtype() => {}
+                Ok(x) => {
+                    return Err(KefuError::Schema {
+                        table: table.name.into(),
+                        reason: format!("column {} is {}, expected {}", c.name, x.dtype(), c.ty.dtype()),
+                    })
+                }
+                Err(_) => {
+                    return Err(KefuError::Schema {
+                        table: table.name.into(),
+                        reason: format!("column {} is missing (written by another kefu version?)", c.name),
+                    })
+                }
+            }
+        }
+        Ok(Rows { df, table: table.name })
+    }
+
+    pub fn len(&self) -> usize {
+        self.df.height()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.df.height() == 0
+    }
+
+    pub fn frame(&self) -> &DataFrame {
+        &self.df
+    }
+
+    pub fn table(&self) -> &'static str {
+        self.table
+    }
+
+    fn series(&self, c: Col) -> Option<&Series> {
+        self.df.column(c.name).ok().map(|x| x.as_materialized_series())
+    }
+
+    pub fn str(&self, c: Col, i: usize) -> Option<&str> {
+        self.series(c)?.str().ok()?.get(i)
+    }
+    pub fn u32(&self, c: Col, i: usize) -> Option<u32> {
+        self.series(c)?.u32().ok()?.get(i)
+    }
+    pub fn i64(&self, c: Col, i: usize) -> Option<i64> {
+        self.series(c)?.i64().ok()?.get(i)
+    }
+    pub fn f64(&self, c: Col, i: usize) -> Option<f64> {
+        self.series(c)?.f64().ok()?.get(i)
+    }
+    pub fn bool(&self, c: Col, i: usize) -> Option<bool> {
+        self.series(c)?.bool().ok()?.get(i)
+    }
+    /// Days since 1970-01-01.
+    pub fn date(&self, c: Col, i: usize) -> Option<i32> {
+        self.series(c)?.date().ok()?.physical().get(i)
+    }
+    /// Local wall-clock milliseconds.
+    pub fn datetime(&self, c: Col, i: usize) -> Option<i64> {
+        self.series(c)?.datetime().ok()?.physical().get(i)
+    }
+    /// Any numeric column as f64 (counts, rates, amounts).
+    pub fn num(&self, c: Col, i: usize) -> Option<f64> {
+        self.series(c)?.get(i).ok()?.extract::<f64>()
+    }
+}

@@ -1,0 +1,263 @@
+//! Stage 1, ingest (dbt's staging layer): find the input files, read each
+//! with the reader its extension names, validate every row once into
+//! [`Message`], [`Order`] and [`Agent`], send every row that cannot be used
+//! to `rejects` with file, line and reason, and keep exact duplicates once.
+//! Every row read is accounted for, per file:
+//! `rows_read = rows_used + rows_rejected + rows_deduplicated`.
+
+pub mod decode;
+mod dedup;
+pub mod discover;
+pub mod readers;
+pub mod schema;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use self::discover::{discover, Format};
+use self::readers::{Csv, Fields, Jsonl, Parquet, Reader, RowSink, Transcript};
+use self::schema::{InputSchema, AGENTS, MESSAGES, ORDERS};
+use crate::core::error::Result;
+use crate::core::model::{Agent, Interner, Message, Order, Reject};
+use crate::core::settings::Settings;
+
+/// Row accounting for one input file, as written to the manifest.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: String,
+    pub table: &'static str,
+    pub format: Format,
+    pub encoding: &'static str,
+    pub rows_read: u64,
+    pub rows_used: u64,
+    pub rows_rejected: u64,
+    pub rows_deduplicated: u64,
+}
+
+/// Everything staging produced.
+#[derive(Debug, Default)]
+pub struct Staged {
+    /// Sorted by (shop_id, buyer_id, ts, file order): the order sessions need.
+    pub messages: Vec<Message>,
+    /// Sorted by (shop_id, buyer_id, created_ts, order_id).
+    pub orders: Vec<Order>,
+    /// Sorted by agent_id.
+    pub agents: Vec<Agent>,
+    /// Sorted by (file, line).
+    pub rejects: Vec<Reject>,
+    /// Indexed by the rows' `file_idx`.
+    pub files: Vec<InputFile>,
+}
+
+/// A row type staging produces: knows where it came from.
+trait Placed {
+    fn place(&mut self, file_idx: u32, line: u64);
+}
+impl Placed for Message {
+    fn place(&mut self, file_idx: u32, line: u64) {
+        self.file_idx = file_idx;
+        self.line = line;
+    }
+}
+impl Placed for Order {
+    fn place(&mut self, file_idx: u32, line: u64) {
+        self.file_idx = file_idx;
+        self.line = line;
+    }
+}
+impl Placed for Agent {
+    fn place(&mut self, file_idx: u32, line: u64) {
+        self.file_idx = file_idx;
+        self.line = line;
+    }
+}
+
+/// Validation of one table's rows.
+type Parse<'a, T> = dyn Fn(&Fields, &mut Interner) -> std::result::Result<T, String> + Sync + 'a;
+
+/// Rows staged from one file, or one chunk of it: validated rows (with
+/// shared ids) and rejects, never the file's rows as text.
+struct Part<'a, T> {
+    parse: &'a Parse<'a, T>,
+    file: &'a str,
+    file_idx: u32,
+    good: Vec<T>,
+    rejects: Vec<Reject>,
+    names: Interner,
+    rows_read: u64,
+}
+
+impl<'a, T> Part<'a, T> {
+    fn new(parse: &'a Parse<'a, T>, file: &'a str, file_idx: u32) -> Self {
+        Part {
+            parse,
+            file,
+            file_idx,
+            good: Vec::new(),
+            rejects: Vec::new(),
+            names: Interner::default(),
+            rows_read: 0,
+        }
+    }
+
+    /// Adds the next chunk's or file's rows (file order). The first one's rows
+    /// become the base, so one large file is never copied.
+    fn append(&mut self, p: Part<T>) {
+        if self.good.is_empty() {
+            self.good = p.good;
+        } else {
+            self.good.extend(p.good);
+        }
+        self.rejects.extend(p.rejects);
+        self.rows_read += p.rows_read;
+    }
+}
+
+impl<T: Placed + Send> RowSink for Part<'_, T> {
+    fn row(&mut self, line: u64, fields: std::result::Result<&Fields, String>, raw: &dyn Fn() -> String) {
+        self.rows_read += 1;
+        match fields.and_then(|f| (self.parse)(f, &mut self.names)) {
+            Ok(mut v) => {
+                v.place(self.file_idx, line);
+                self.good.push(v);
+            }
+            Err(reason) => self.rejects.push(Reject {
+                file: self.file.to_owned(),
+                line,
+                reason,
+                raw: raw(),
+            }),
+        }
+    }
+}
+
+/// Reads and validates one file as its rows stream past.
+fn stage_file<'a, T: Placed + Send>(
+    (path, format): &(PathBuf, Format),
+    schema: &InputSchema,
+    settings: &Settings,
+    file_idx: u32,
+    parse: &'a Parse<'a, T>,
+) -> Result<(Vec<T>, Vec<Reject>, InputFile)> {
+    let file = path.display().to_string();
+    let mut all = Part::new(parse, &file, file_idx);
+    let new_part = || Part::new(parse, &file, file_idx);
+    let mut done = |p: Part<T>| all.append(p);
+    let encoding = read(path, *format, schema, settings, &new_part, &mut done)?;
+    let info = InputFile {
+        path: file.clone(),
+        table: schema.name,
+        format: *format,
+        encoding,
+        rows_read: all.rows_read,
+        rows_used: all.good.len() as u64,
+        rows_rejected: all.rejects.len() as u64,
+        rows_deduplicated: 0,
+    };
+    Ok((all.good, all.rejects, info))
+}
+
+/// Reads one file with the reader of its format.
+fn read<P: RowSink>(
+    path: &Path,
+    format: Format,
+    schema: &InputSchema,
+    settings: &Settings,
+    new_part: &(dyn Fn() -> P + Sync),
+    done: &mut dyn FnMut(P),
+) -> Result<&'static str> {
+    match format {
+        Format::Csv => Csv.read(path, schema, new_part, done),
+        Format::Jsonl => Jsonl.read(path, schema, new_part, done),
+        Format::Parquet => Parquet.read(path, schema, new_part, done),
+        Format::Transcript => Transcript {
+            header: settings.input.transcript_header.as_ref(),
+            shop: settings.input.shop.as_deref(),
+        }
+        .read(path, schema, new_part, done),
+    }
+}
+
+/// Stages every file (in parallel), numbering files from `first_idx`; rows
+/// come out in file order.
+fn stage_files<T: Placed + Send>(
+    files: &[(PathBuf, Format)],
+    schema: &InputSchema,
+    settings: &Settings,
+    first_idx: u32,
+    parse: &Parse<T>,
+) -> Result<(Vec<T>, Vec<Reject>, Vec<InputFile>)> {
+    let per_file: Vec<(Vec<T>, Vec<Reject>, InputFile)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| stage_file(f, schema, settings, first_idx + i as u32, parse))
+        .collect::<Result<_>>()?;
+    let mut good: Vec<T> = Vec::new();
+    let (mut rejects, mut infos) = (Vec::new(), Vec::with_capacity(per_file.len()));
+    for (g, r, info) in per_file {
+        if good.is_empty() {
+            good = g;
+        } else {
+            good.extend(g);
+        }
+        rejects.extend(r);
+        infos.push(info);
+    }
+    Ok((good, rejects, infos))
+}
+
+/// Reads, validates, deduplicates and sorts all inputs named in the settings.
+pub fn stage(settings: &Settings) -> Result<Staged> {
+    let input = &settings.input;
+    let zone = &settings.metrics.zone;
+    let msg_files = discover(&input.messages, true)?;
+    let order_files = discover(&input.orders, false)?;
+    let agent_files = match &input.agents {
+        Some(p) => discover(std::slice::from_ref(p), false)?,
+        None => Vec::new(),
+    };
+
+    let t0 = std::time::Instant::now();
+    let (mut messages, mut rejects, mut files) = stage_files(&msg_files, &MESSAGES, settings, 0, &|f, n| {
+        validate::message(f, zone, n)
+    })?;
+    tracing::debug!(
+        ms = t0.elapsed().as_millis() as u64,
+        rows = messages.len(),
+        "messages read and validated"
+    );
+    messages.par_sort_unstable_by(|a, b| {
+        (&a.shop_id, &a.buyer_id, a.ts, a.file_idx, a.line).cmp(&(&b.shop_id, &b.buyer_id, b.ts, b.file_idx, b.line))
+    });
+    dedup::messages(&mut messages, &mut files);
+
+    let first = files.len() as u32;
+    let (orders, order_rejects, order_infos) = stage_files(&order_files, &ORDERS, settings, first, &|f, n| {
+        validate::order(f, zone, n)
+    })?;
+    rejects.extend(order_rejects);
+    files.extend(order_infos);
+    let mut orders = dedup::orders(orders, &mut files, &mut rejects);
+    orders.sort_by(|a, b| {
+        (&a.shop_id, &a.buyer_id, a.created_ts, &a.order_id).cmp(&(&b.shop_id, &b.buyer_id, b.created_ts, &b.order_id))
+    });
+
+    let first = files.len() as u32;
+    let (agents, agent_rejects, agent_infos) = stage_files(&agent_files, &AGENTS, settings, first, &validate::agent)?;
+    rejects.extend(agent_rejects);
+    files.extend(agent_infos);
+    let mut agents = dedup::agents(agents, &mut files);
+    agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+
+    rejects.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    Ok(Staged {
+        messages,
+        orders,
+        agents,
+        rejects,
+        files,
+    })
+}

@@ -1,0 +1,180 @@
+//! Validation: a reader's fields become a [`Message`], [`Order`] or
+//! [`Agent`], or the reason they cannot (which goes to `rejects`). Fields are
+//! read by column name ([`MsgCol`], [`OrderCol`], [`AgentCol`]), typed values
+//! taken as they come.
+
+use super::readers::{Fields, Value};
+use super::schema::{AgentCol, MsgCol, OrderCol};
+use crate::core::model::{Agent, Interner, Message, MsgType, Order, OrderStatus, Sender};
+use crate::core::time::Zone;
+
+type Check<T> = std::result::Result<T, String>;
+
+/// A text field, trimmed; `None` when absent or empty.
+fn text<'a>(f: &Fields<'a>, c: impl Into<usize>) -> Option<&'a str> {
+    match f.get(c) {
+        Some(Value::Text(s)) => Some(s.trim()).filter(|s| !s.is_empty()),
+        _ => None,
+    }
+}
+
+fn required<'a>(f: &Fields<'a>, c: impl Into<usize> + Copy, name: &str) -> Check<&'a str> {
+    text(f, c).ok_or_else(|| format!("missing {name}"))
+}
+
+/// `(ts, local)` of a time field; `None` when absent.
+fn time(f: &Fields, c: impl Into<usize>, zone: &Zone, name: &str) -> Option<Check<(i64, i64)>> {
+    let t = match f.get(c)? {
+        Value::Text(s) if s.trim().is_empty() => return None,
+        Value::Text(s) => zone.parse_time(s),
+        Value::Instant(ms) => zone.instant(ms),
+        Value::Wall(ms) => zone.wall(ms),
+        Value::Sender(_) | Value::MsgType(_) => Err("not a time".into()),
+    };
+    Some(t.map_err(|e| format!("{name}: {e}")))
+}
+
+/// Parses a CNY amount into fen, exactly (no float rounding).
+pub fn parse_fen(s: &str) -> Option<i64> {
+    let s = s.trim().trim_start_matches(['¥', '￥']).replace(',', "");
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r.to_owned()),
+        None => (false, s),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    // More than two decimals must be zeros: a fen is the smallest unit.
+    if frac.len() > 2 && frac[2..].chars().any(|c| c != '0') {
+        return None;
+    }
+    let mut frac2: String = frac.chars().take(2).collect();
+    while frac2.len() < 2 {
+        frac2.push('0');
+    }
+    let v = int
+        .parse::<i64>()
+        .unwrap_or(0)
+        .checked_mul(100)?
+        .checked_add(frac2.parse::<i64>().ok()?)?;
+    Some(if neg { -v } else { v })
+}
+
+fn sender(f: &Fields) -> Check<Sender> {
+    match f.get(MsgCol::Sender) {
+        Some(Value::Sender(s)) => Ok(s),
+        _ => {
+            let s = required(f, MsgCol::Sender, "sender")?;
+            Sender::parse(s).ok_or_else(|| format!("unknown sender {s:?} (expected buyer, agent, bot or system)"))
+        }
+    }
+}
+
+fn msg_type(f: &Fields) -> Check<MsgType> {
+    match f.get(MsgCol::MsgType) {
+        Some(Value::MsgType(t)) => Ok(t),
+        _ => match text(f, MsgCol::MsgType) {
+            None => Ok(MsgType::Text),
+            Some(s) => MsgType::parse(s).ok_or_else(|| format!("unknown msg_type {s:?}")),
+        },
+    }
+}
+
+pub fn message(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Message> {
+    let shop_id = names.name(required(f, MsgCol::ShopId, "shop_id")?);
+    let buyer_id = names.name(required(f, MsgCol::BuyerId, "buyer_id")?);
+    let sender = sender(f)?;
+    let agent_id = text(f, MsgCol::AgentId).map(|a| names.name(a));
+    if sender == Sender::Agent && agent_id.is_none() {
+        return Err("missing agent_id on an agent message".into());
+    }
+    let (ts, local) = time(f, MsgCol::SentAt, zone, "sent_at").unwrap_or_else(|| Err("missing sent_at".into()))?;
+    // Content is kept as written (untrimmed); it is required but may be empty.
+    let content = match f.get(MsgCol::Content) {
+        Some(Value::Text(s)) => Box::from(s),
+        _ => Box::from(""),
+    };
+    Ok(Message {
+        shop_id,
+        buyer_id,
+        agent_id,
+        sender,
+        ts,
+        local,
+        content,
+        msg_type: msg_type(f)?,
+        session_id: text(f, MsgCol::SessionId).map(|s| names.name(s)),
+        file_idx: 0,
+        line: 0,
+    })
+}
+
+fn amount(f: &Fields, c: OrderCol, name: &str) -> Option<Check<i64>> {
+    let s = text(f, c)?;
+    Some(parse_fen(s).ok_or_else(|| format!("unparsable {name} {s:?}")))
+}
+
+pub fn order(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Order> {
+    let order_id = required(f, OrderCol::OrderId, "order_id")?.to_owned();
+    let shop_id = names.name(required(f, OrderCol::ShopId, "shop_id")?);
+    let buyer_id = names.name(required(f, OrderCol::BuyerId, "buyer_id")?);
+    let (created_ts, created_local) =
+        time(f, OrderCol::CreatedAt, zone, "created_at").unwrap_or_else(|| Err("missing created_at".into()))?;
+    let (paid_ts, paid_local) = match time(f, OrderCol::PaidAt, zone, "paid_at").transpose()? {
+        None => (None, None),
+        Some((t, l)) => (Some(t), Some(l)),
+    };
+    let amount_s = required(f, OrderCol::Amount, "amount")?;
+    let amount_fen = amount(f, OrderCol::Amount, "amount").unwrap_or_else(|| Err("missing amount".into()))?;
+    if amount_fen < 0 {
+        return Err(format!("negative amount {amount_s:?}"));
+    }
+    let status = match text(f, OrderCol::Status) {
+        None => None,
+        Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| format!("unknown status {s:?}"))?),
+    };
+    Ok(Order {
+        order_id,
+        shop_id,
+        buyer_id,
+        created_ts,
+        created_local,
+        paid_ts,
+        paid_local,
+        amount_fen,
+        status,
+        refund_fen: amount(f, OrderCol::RefundAmount, "refund_amount").transpose()?,
+        file_idx: 0,
+        line: 0,
+    })
+}
+
+pub fn agent(f: &Fields, _: &mut Interner) -> Check<Agent> {
+    Ok(Agent {
+        agent_id: required(f, AgentCol::AgentId, "agent_id")?.to_owned(),
+        name: text(f, AgentCol::Name).map(str::to_owned),
+        team: text(f, AgentCol::Team).map(str::to_owned),
+        file_idx: 0,
+        line: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_fen;
+
+    #[test]
+    fn amounts_are_exact_fen() {
+        assert_eq!(parse_fen("199.9"), Some(19990));
+        assert_eq!(parse_fen("¥1,299.00"), Some(129900));
+        assert_eq!(parse_fen("0.01"), Some(1));
+        assert_eq!(parse_fen("12"), Some(1200));
+        assert_eq!(parse_fen("1.005"), None);
+        assert_eq!(parse_fen("abc"), None);
+        assert_eq!(parse_fen(""), None);
+    }
+}

@@ -1,0 +1,42 @@
+//! `agent_weekly`: per shop, agent and ISO week, agent_daily's counts and
+//! integer sums added up, the rates recomputed from them (never averaged),
+//! then the weekly score and rank ([`super::scoring`]).
+
+use polars::prelude::*;
+
+use super::agent_daily::{rate_columns, ratio, COUNTS, SUMS};
+use crate::core::schema::{agent_daily as ad, agent_weekly as aw, Col};
+use crate::core::settings::Scoring;
+use crate::core::time;
+
+pub fn agent_weekly(daily: &DataFrame, scoring: &Scoring) -> PolarsResult<DataFrame> {
+    let dates = daily.column(ad::DATE.name)?.as_materialized_series().to_physical_repr();
+    let weeks: Vec<String> = dates.i32()?.iter().map(|d| time::iso_week(d.unwrap_or(0))).collect();
+    let mut d = daily.clone();
+    d.with_column(Column::new(aw::WEEK.name.into(), weeks))?;
+
+    // Summed in agent_daily's column order, so the weekly table lists them the same way.
+    let summed = |c: &&Col| COUNTS.contains(c) || SUMS.contains(c);
+    let mut aggs: Vec<Expr> = ad::TABLE.columns.iter().filter(summed).map(|c| c.col().sum()).collect();
+    aggs.push(aw::AGENT_NAME.col().first());
+    aggs.push(aw::TEAM.col().first());
+    let per_100 = |n: Col, name: Col| (ratio(n, aw::SESSIONS, 1.0) * lit(100.0)).alias(name.name);
+    let wk = d
+        .lazy()
+        .group_by([aw::SHOP_ID, aw::AGENT_ID, aw::WEEK].map(Col::col))
+        .agg(aggs)
+        .with_columns(COUNTS.map(|c| c.col().cast(DataType::UInt32)))
+        .with_columns(rate_columns())
+        .with_columns([
+            ratio(aw::FIRST_QUESTIONS_ANSWERED, aw::FIRST_QUESTIONS, 1.0).alias(aw::FIRST_QUESTION_ANSWER_RATE.name),
+            per_100(aw::VIOLATIONS_WAIT, aw::VIOLATIONS_WAIT_PER_100),
+            per_100(aw::VIOLATIONS_THINK, aw::VIOLATIONS_THINK_PER_100),
+            per_100(aw::VIOLATIONS_ANNOY, aw::VIOLATIONS_ANNOY_PER_100),
+        ])
+        .sort_by_exprs(
+            [aw::SHOP_ID, aw::WEEK, aw::AGENT_ID].map(Col::col),
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    super::scoring::score(wk, scoring)
+}

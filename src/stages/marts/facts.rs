@@ -1,0 +1,259 @@
+//! The intermediate facts agent_daily is grouped from (dbt's intermediate
+//! layer): one frame per grain — turns, first turns, participation, first
+//! questions, credited orders, violations — keyed by a `u32` per (shop,
+//! agent) and a date, so the frames carry 4-byte keys, not strings, and the
+//! strings join back once on the small grouped result.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::core::frame::FrameBuilder;
+use crate::core::model::{Message, Name, Order, Sender};
+use crate::core::registry::Category;
+use crate::core::schema::{agent_daily as ad, Col, Ty};
+use crate::core::settings::Metrics;
+use crate::core::time;
+use crate::stages::conversion::Attribution;
+use crate::stages::rules::Violation;
+use crate::stages::sessions::Conversations;
+
+/// The (shop, agent) key of every fact frame.
+pub const KA: Col = Col::new("ka", Ty::U32, false);
+/// The date key: agent_daily's own `date` column.
+pub const DATE: Col = ad::DATE;
+pub const BUYER: Col = Col::new("buyer", Ty::U32, false);
+pub const IN_HOURS: Col = Col::new("in_hours", Ty::U32, false);
+pub const FAST: Col = Col::new("fast", Ty::U32, false);
+pub const UNANSWERED: Col = Col::new("unanswered", Ty::U32, false);
+pub const RT_MS: Col = Col::new("rt_ms", Ty::I64, true);
+pub const FRT_MS: Col = Col::new("frt_ms", Ty::I64, true);
+pub const IS_INQUIRY: Col = Col::new("is_inquiry", Ty::Bool, false);
+pub const FQ_ANSWERED: Col = Col::new("fq_answered", Ty::U32, false);
+pub const FQ_STALLED: Col = Col::new("fq_stalled", Ty::U32, false);
+pub const FQ_MS: Col = Col::new("fq_ms", Ty::I64, true);
+pub const PAID: Col = Col::new("paid", Ty::Bool, false);
+pub const PAID_FEN: Col = Col::new("paid_fen", Ty::I64, false);
+pub const WAIT: Col = Col::new("w", Ty::U32, false);
+pub const THINK: Col = Col::new("t", Ty::U32, false);
+pub const ANNOY: Col = Col::new("a", Ty::U32, false);
+
+/// Numbers (shop, agent) pairs and buyers for the fact frames.
+#[derive(Default)]
+struct KeyIndex<'a> {
+    pairs: HashMap<(&'a str, &'a str), u32>,
+    buyers: HashMap<&'a str, u32>,
+}
+
+impl<'a> KeyIndex<'a> {
+    fn ka(&mut self, shop: &'a str, agent: &'a str) -> u32 {
+        let n = self.pairs.len() as u32;
+        *self.pairs.entry((shop, agent)).or_insert(n)
+    }
+    fn buyer(&mut self, buyer: &'a str) -> u32 {
+        let n = self.buyers.len() as u32;
+        *self.buyers.entry(buyer).or_insert(n)
+    }
+    /// `ka` → `shop_id`, `agent_id`.
+    fn frame(&self) -> PolarsResult<DataFrame> {
+        let mut v: Vec<(&(&str, &str), &u32)> = self.pairs.iter().collect();
+        v.sort_by_key(|(_, ka)| **ka);
+        FrameBuilder::new(v.len())
+            .u32(KA, v.iter().map(|(_, ka)| **ka))
+            .str(ad::SHOP_ID, v.iter().map(|((s, _), _)| *s))
+            .str(ad::AGENT_ID, v.iter().map(|((_, a), _)| *a))
+            .build()
+    }
+}
+
+/// Fact frames at the grain each part of `agent_daily` needs.
+pub struct Facts {
+    /// `ka` → (`shop_id`, `agent_id`).
+    pub keys: DataFrame,
+    /// One row per turn with a credited agent.
+    pub turns: DataFrame,
+    /// One row per buyer-started session's first turn.
+    pub first_turns: DataFrame,
+    /// One row per (session, agent who sent a message in it).
+    pub participation: DataFrame,
+    /// One row per session first question.
+    pub first_questions: DataFrame,
+    /// One row per attributed order.
+    pub attributed: DataFrame,
+    /// One row per violation with an agent.
+    pub violations: DataFrame,
+}
+
+/// What the facts are built from.
+pub struct Inputs<'a> {
+    pub conv: &'a Conversations,
+    pub messages: &'a [Message],
+    pub orders: &'a [Order],
+    pub attributions: &'a [Attribution],
+    pub violations: &'a [Violation],
+    pub metrics: &'a Metrics,
+}
+
+fn agent(a: &Option<Name>) -> &str {
+    a.as_deref().unwrap_or_default()
+}
+
+pub fn facts<'a>(x: &Inputs<'a>) -> PolarsResult<Facts> {
+    let mut k = KeyIndex::default();
+    Ok(Facts {
+        turns: turns(x, &mut k)?,
+        first_turns: first_turns(x, &mut k)?,
+        participation: participation(x, &mut k)?,
+        first_questions: first_questions(x, &mut k)?,
+        attributed: attributed(x, &mut k)?,
+        violations: violations(x, &mut k)?,
+        keys: k.frame()?,
+    })
+}
+
+fn turns<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let (conv, cap, fast) = (x.conv, x.metrics.response_cap_ms, x.metrics.response_fast_ms);
+    let ts: Vec<_> = conv.turns.iter().filter(|t| t.agent_id.is_some()).collect();
+    FrameBuilder::new(ts.len())
+        .u32(
+            KA,
+            ts.iter()
+                .map(|t| k.ka(&conv.sessions[t.session].shop_id, agent(&t.agent_id))),
+        )
+        .date(DATE, ts.iter().map(|t| t.day()))
+        .u32(IN_HOURS, ts.iter().map(|t| t.in_service_hours as u32))
+        .u32(
+            FAST,
+            ts.iter()
+                .map(|t| (t.in_service_hours && t.response_ms.is_some_and(|r| r <= fast)) as u32),
+        )
+        .u32(UNANSWERED, ts.iter().map(|t| (!t.answered()) as u32))
+        .opt_i64(
+            RT_MS,
+            ts.iter()
+                .map(|t| t.response_ms.filter(|_| t.in_service_hours).map(|r| r.min(cap))),
+        )
+        .build()
+}
+
+fn first_turns<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let (conv, cap) = (x.conv, x.metrics.response_cap_ms);
+    let fts: Vec<_> = conv
+        .sessions
+        .iter()
+        .filter(|s| s.buyer_started)
+        .filter_map(|s| conv.turns.get(s.turns.start).filter(|_| !s.turns.is_empty()))
+        .filter(|t| t.agent_id.is_some())
+        .collect();
+    FrameBuilder::new(fts.len())
+        .u32(
+            KA,
+            fts.iter()
+                .map(|t| k.ka(&conv.sessions[t.session].shop_id, agent(&t.agent_id))),
+        )
+        .date(DATE, fts.iter().map(|t| t.day()))
+        .opt_i64(
+            FRT_MS,
+            fts.iter()
+                .map(|t| t.response_ms.filter(|_| t.in_service_hours).map(|r| r.min(cap))),
+        )
+        .build()
+}
+
+fn participation<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let conv = x.conv;
+    let mut part: Vec<(usize, &str)> = Vec::new();
+    for (si, s) in conv.sessions.iter().enumerate() {
+        let mut seen: Vec<&str> = Vec::new();
+        for msg in &x.messages[s.msgs.clone()] {
+            if msg.sender == Sender::Agent {
+                if let Some(a) = msg.agent_id.as_deref() {
+                    if !seen.contains(&a) {
+                        seen.push(a);
+                        part.push((si, a));
+                    }
+                }
+            }
+        }
+    }
+    FrameBuilder::new(part.len())
+        .u32(KA, part.iter().map(|(s, a)| k.ka(&conv.sessions[*s].shop_id, a)))
+        .date(DATE, part.iter().map(|(s, _)| conv.sessions[*s].day()))
+        .u32(BUYER, part.iter().map(|(s, _)| k.buyer(&conv.sessions[*s].buyer_id)))
+        .bool(IS_INQUIRY, part.iter().map(|(s, _)| conv.sessions[*s].is_inquiry))
+        .build()
+}
+
+fn first_questions<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let (m, msgs) = (x.metrics, x.messages);
+    let fq: Vec<_> = x
+        .conv
+        .sessions
+        .iter()
+        .filter_map(|s| {
+            s.first_question
+                .as_ref()
+                .filter(|q| q.agent_id.is_some())
+                .map(|q| (s, q))
+        })
+        .collect();
+    FrameBuilder::new(fq.len())
+        .u32(KA, fq.iter().map(|(s, q)| k.ka(&s.shop_id, agent(&q.agent_id))))
+        .date(DATE, fq.iter().map(|(_, q)| time::local_day(msgs[q.msg].local)))
+        .u32(FQ_ANSWERED, fq.iter().map(|(_, q)| q.answer.is_some() as u32))
+        .u32(
+            FQ_STALLED,
+            fq.iter().map(|(_, q)| (q.stall_rounds >= m.stall_rounds_min) as u32),
+        )
+        .opt_i64(
+            FQ_MS,
+            fq.iter().map(|(_, q)| {
+                q.answer_ms
+                    .map(|r| r.min(m.response_cap_ms))
+                    .filter(|_| m.service_hours.contains(time::sec_of_day(msgs[q.msg].local)))
+            }),
+        )
+        .build()
+}
+
+fn attributed<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let orders = x.orders;
+    let at: Vec<(&Attribution, usize)> = x
+        .attributions
+        .iter()
+        .filter(|a| a.agent_id.is_some())
+        .filter_map(|a| a.session.map(|s| (a, s)))
+        .collect();
+    let paid = |a: &Attribution| orders[a.order].paid_ts.is_some();
+    FrameBuilder::new(at.len())
+        .u32(
+            KA,
+            at.iter()
+                .map(|(a, _)| k.ka(&orders[a.order].shop_id, agent(&a.agent_id))),
+        )
+        .date(DATE, at.iter().map(|(_, s)| x.conv.sessions[*s].day()))
+        .u32(BUYER, at.iter().map(|(a, _)| k.buyer(&orders[a.order].buyer_id)))
+        .bool(PAID, at.iter().map(|(a, _)| paid(a)))
+        .i64(
+            PAID_FEN,
+            at.iter()
+                .map(|(a, _)| if paid(a) { orders[a.order].amount_fen } else { 0 }),
+        )
+        .build()
+}
+
+fn violations<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let vs: Vec<_> = x.violations.iter().filter(|v| v.agent_id.is_some()).collect();
+    let of = |c: Category| move |v: &&Violation| (v.category() == c) as u32;
+    FrameBuilder::new(vs.len())
+        .u32(
+            KA,
+            vs.iter()
+                .map(|v| k.ka(&x.conv.sessions[v.session].shop_id, agent(&v.agent_id))),
+        )
+        .date(DATE, vs.iter().map(|v| time::local_day(x.messages[v.msg].local)))
+        .u32(WAIT, vs.iter().map(of(Category::Wait)))
+        .u32(THINK, vs.iter().map(of(Category::Think)))
+        .u32(ANNOY, vs.iter().map(of(Category::Annoy)))
+        .build()
+}

@@ -1,0 +1,169 @@
+//! The one walk over a session: [`Cx`] is what every rule may read of the
+//! session, [`Walk`] what the walk has seen so far. At each message the
+//! rules read the walk as it stood before that message; the walk then takes
+//! the message in ([`Walk::advance`]). The order rules run in therefore
+//! never matters.
+
+use super::{annoy, think, wait, Violation};
+use crate::core::model::{Message, MsgType, Name, Sender};
+use crate::core::registry::{RuleBits, RuleId};
+use crate::core::settings::Metrics;
+use crate::stages::sessions::{Conversations, Session, Turn};
+use crate::stages::text::MessageText;
+
+/// One session as the rules see it, and the violations charged so far.
+pub struct Cx<'a> {
+    pub si: usize,
+    pub s: &'a Session,
+    pub turns: &'a [Turn],
+    pub messages: &'a [Message],
+    pub text: &'a [MessageText],
+    pub m: &'a Metrics,
+    enabled: RuleBits,
+    out: Vec<Violation>,
+}
+
+impl Cx<'_> {
+    pub fn on(&self, r: RuleId) -> bool {
+        self.enabled.contains(r)
+    }
+
+    /// Charges `rule` (when enabled) at message `msg`.
+    pub fn fire(&mut self, rule: RuleId, agent: Option<Name>, msg: usize, value: Option<f64>, threshold: Option<f64>) {
+        if self.on(rule) {
+            self.out.push(Violation {
+                session: self.si,
+                agent_id: agent,
+                rule,
+                msg,
+                value,
+                threshold,
+            });
+        }
+    }
+
+    /// Whether message `i` hits rule `r`'s lexicon.
+    pub fn hit(&self, i: usize, r: RuleId) -> bool {
+        self.text[i].hits.contains(r)
+    }
+
+    /// The agent responsible at a message: the agent of the turn it belongs to.
+    pub fn turn_agent(&self, i: usize) -> Option<Name> {
+        self.turns
+            .iter()
+            .rev()
+            .find(|t| t.first_msg <= i)
+            .and_then(|t| t.agent_id.clone())
+            .or_else(|| self.s.first_agent_id.clone())
+    }
+
+    /// Whether a turn asks or requests something: a question, any text that
+    /// is not only a closing, or a non-text message other than an emoji.
+    pub fn asks(&self, t: &Turn) -> bool {
+        let end = t.answer_msg.unwrap_or(self.s.msgs.end);
+        (t.first_msg..end)
+            .filter(|&i| self.messages[i].sender == Sender::Buyer)
+            .any(|i| {
+                let f = self.text[i].flags;
+                match self.messages[i].msg_type {
+                    MsgType::Text => f.is_question || (!f.is_closing && !self.messages[i].content.trim().is_empty()),
+                    MsgType::Emoji => false,
+                    _ => true,
+                }
+            })
+    }
+}
+
+/// What the walk has seen of the session so far.
+#[derive(Default)]
+pub struct Walk<'a> {
+    /// The buyer message waiting for an agent since.
+    pub waiting_since: Option<usize>,
+    /// Buyer questions so far.
+    pub questions: Vec<usize>,
+    pub last_question: Option<usize>,
+    /// The last substantive agent answer (a pushback is none).
+    pub last_substantive: Option<usize>,
+    /// The buyer's first after-sales message.
+    pub first_problem: Option<usize>,
+    /// An agent apologised / offered a remedy.
+    pub apology: bool,
+    pub remedy: bool,
+    /// Agent replies so far: (agent, text, the question it answered).
+    pub replies: Vec<(Option<&'a str>, &'a str, Option<usize>)>,
+}
+
+impl<'a> Walk<'a> {
+    /// Takes message `i` in, after the rules have looked at it.
+    fn advance(&mut self, cx: &Cx<'a>, i: usize) {
+        let (msg, tx) = (&cx.messages[i], &cx.text[i]);
+        match msg.sender {
+            Sender::Buyer => {
+                if tx.flags.is_after_sales && self.first_problem.is_none() {
+                    self.first_problem = Some(i);
+                }
+                if tx.flags.is_question {
+                    self.questions.push(i);
+                    self.last_question = Some(i);
+                }
+                self.waiting_since.get_or_insert(i);
+            }
+            Sender::Agent => {
+                self.waiting_since = None;
+                // Handing the choice back is no answer to the question asked.
+                if tx.flags.is_substantive && !tx.hits.contains(RuleId::Pushback) {
+                    self.last_substantive = Some(i);
+                }
+                self.replies
+                    .push((msg.agent_id.as_deref(), msg.content.trim(), self.last_question));
+                self.apology |= tx.hits.contains(RuleId::NoApology);
+                self.remedy |= tx.hits.contains(RuleId::NoSolution);
+            }
+            Sender::Bot | Sender::System => {}
+        }
+    }
+}
+
+/// Every violation of session `si`, in the order found.
+pub fn session_violations(
+    enabled: RuleBits,
+    conv: &Conversations,
+    si: usize,
+    messages: &[Message],
+    text: &[MessageText],
+    m: &Metrics,
+) -> Vec<Violation> {
+    let s = &conv.sessions[si];
+    let mut cx = Cx {
+        si,
+        s,
+        turns: &conv.turns[s.turns.clone()],
+        messages,
+        text,
+        m,
+        enabled,
+        out: Vec::new(),
+    };
+    wait::turns(&mut cx);
+    wait::first_question(&mut cx);
+    think::first_question(&mut cx);
+    let mut walk = Walk::default();
+    for i in s.msgs.clone() {
+        match messages[i].sender {
+            Sender::Buyer => {
+                wait::buyer(&mut cx, &walk, i);
+                think::buyer(&mut cx, &walk, i);
+                annoy::buyer(&mut cx, i);
+            }
+            Sender::Agent => {
+                wait::agent(&mut cx, i);
+                think::agent(&mut cx, &walk, i);
+                annoy::agent(&mut cx, i);
+            }
+            Sender::Bot | Sender::System => {}
+        }
+        walk.advance(&cx, i);
+    }
+    annoy::end(&mut cx, &walk);
+    cx.out
+}

@@ -1,0 +1,93 @@
+//! 别让我想: the buyer is made to do the thinking. `pushback`,
+//! `repeat_question`, `unanswered_first_question`, `canned_repeat`.
+
+use super::context::{Cx, Walk};
+use crate::core::model::MsgType;
+use crate::core::registry::RuleId;
+
+/// Canned replies shorter than this (in characters) are not counted as copy-paste.
+const CANNED_MIN_CHARS: usize = 8;
+
+/// |a ∩ b| / |a ∪ b| of two sorted sets.
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - both;
+    if union == 0 {
+        return 0.0;
+    }
+    both as f64 / union as f64
+}
+
+/// The first question never gets a substantive answer.
+pub fn first_question(cx: &mut Cx) {
+    if let Some(fq) = cx.s.first_question.as_ref().filter(|q| q.answer.is_none()) {
+        cx.fire(RuleId::UnansweredFirstQuestion, fq.agent_id.clone(), fq.msg, None, None);
+    }
+}
+
+/// The buyer asks again what an earlier question asked, with no substantive
+/// answer since.
+pub fn buyer(cx: &mut Cx, walk: &Walk, i: usize) {
+    let tx = &cx.text[i];
+    if !tx.flags.is_question || !cx.on(RuleId::RepeatQuestion) {
+        return;
+    }
+    let threshold = cx.m.repeat_similarity;
+    let again =
+        walk.questions.iter().rev().find(|&&q| {
+            walk.last_substantive.is_none_or(|a| a < q) && jaccard(&cx.text[q].words, &tx.words) >= threshold
+        });
+    if let Some(&q) = again {
+        let sim = jaccard(&cx.text[q].words, &tx.words);
+        cx.fire(RuleId::RepeatQuestion, cx.turn_agent(i), i, Some(sim), Some(threshold));
+    }
+}
+
+/// The agent hands the choice back, or sends the same canned reply to a
+/// different question.
+pub fn agent(cx: &mut Cx, walk: &Walk, i: usize) {
+    let msg = &cx.messages[i];
+    if cx.hit(i, RuleId::Pushback) {
+        cx.fire(RuleId::Pushback, msg.agent_id.clone(), i, None, None);
+    }
+    let reply = msg.content.trim();
+    let canned = msg.msg_type == MsgType::Text
+        && cx.text[i].flags.is_substantive
+        && reply.chars().count() >= CANNED_MIN_CHARS
+        && cx.on(RuleId::CannedRepeat);
+    if !canned {
+        return;
+    }
+    // The same words sent as the answer to a different question.
+    let same = walk.replies.iter().filter(|(a, t, q)| {
+        *a == msg.agent_id.as_deref()
+            && *t == reply
+            && match (q, walk.last_question) {
+                (Some(q), Some(lq)) => {
+                    *q != lq && jaccard(&cx.text[*q].words, &cx.text[lq].words) < cx.m.repeat_similarity
+                }
+                _ => false,
+            }
+    });
+    let n = same.count();
+    if n > 0 {
+        cx.fire(
+            RuleId::CannedRepeat,
+            msg.agent_id.clone(),
+            i,
+            Some(n as f64 + 1.0),
+            None,
+        );
+    }
+}

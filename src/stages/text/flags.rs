@@ -1,0 +1,124 @@
+//! Per-message flags the definitions rely on (CONTRACT §4): question,
+//! greeting, closing and after-sales for buyers; filler and substantive for
+//! agents.
+
+use super::engine::{is_word, TextEngine, Tokens};
+use crate::core::model::{MsgType, Sender};
+
+/// Per-message flags used by sessions, conversion and rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// Buyer asks something (CONTRACT §4 "Question").
+    pub is_question: bool,
+    /// Buyer only greets (在吗, 你好).
+    pub is_greeting: bool,
+    /// Buyer only closes (好的, 谢谢, 拜拜): needs no answer.
+    pub is_closing: bool,
+    /// Buyer talks about an order already placed (refund, logistics, damage …).
+    pub is_after_sales: bool,
+    /// Agent sends only filler (好的亲, 稍等, 嗯我看一下).
+    pub is_filler: bool,
+    /// Agent sends a real answer: non-filler text, an image, an item or order card, a voice message.
+    pub is_substantive: bool,
+}
+
+/// Interrogative morphemes that make any token starting with them a question word.
+#[rustfmt::skip]
+const INTERROGATIVE_PREFIXES: &[&str] = &["哪", "几", "多少", "怎么", "怎样", "什么", "啥", "为啥", "咋", "为什么", "是否", "谁"];
+/// Interrogatives that make a question wherever they sit in a token (穿多大, 有没有货).
+#[rustfmt::skip]
+const INTERROGATIVE_INFIXES: &[&str] = &[
+    "多大", "多少", "多久", "多长", "多高", "多重", "多厚", "有没有", "是不是", "能不能", "可不可以", "会不会",
+    "要不要", "怎么", "什么", "为什么", "哪里", "哪个", "几天", "几号", "几点",
+];
+const NOT_INTERROGATIVE: &[&str] = &["几乎", "什么的", "怎么着", "哪怕", "谁知道"];
+/// Sentence-final particles that make a question when glued to a word (人呢, 还有吗).
+const FINAL_PARTICLES: &[char] = &['吗', '呢'];
+
+/// `X不X` (热不热, 好不好): the A-not-A question form.
+fn has_a_not_a(text: &str) -> bool {
+    let c: Vec<char> = text.chars().collect();
+    c.windows(3)
+        .any(|w| w[1] == '不' && w[0] == w[2] && w[0] != '不' && !w[0].is_ascii())
+}
+
+/// `A还是B` at the end of a message (S还是M, 现货还是预售): an alternative
+/// question; `还是不行` is not one.
+fn is_alternative(words: &[&str]) -> bool {
+    let n = words.len();
+    n >= 3 && words[n - 2] == "还是" && !words[n - 1].starts_with(['不', '没'])
+}
+
+impl TextEngine {
+    fn is_interrogative(&self, t: &str) -> bool {
+        if NOT_INTERROGATIVE.contains(&t) {
+            return false;
+        }
+        self.question.contains(t)
+            || INTERROGATIVE_PREFIXES.iter().any(|p| t.starts_with(p))
+            || INTERROGATIVE_INFIXES.iter().any(|p| t.contains(p))
+            || (t.chars().count() > 1 && t.ends_with(FINAL_PARTICLES))
+    }
+
+    /// Flags of one message from its tokens.
+    pub fn flags(&self, sender: Sender, msg_type: MsgType, tk: &Tokens) -> Flags {
+        match (sender, msg_type) {
+            (Sender::Buyer, MsgType::Text) => self.buyer_flags(tk),
+            (Sender::Agent, _) => self.agent_flags(msg_type, tk),
+            _ => Flags::default(),
+        }
+    }
+
+    fn buyer_flags(&self, tk: &Tokens) -> Flags {
+        let mut f = Flags::default();
+        let content: Vec<&str> = tk.words().filter(|t| !self.particles.contains(t)).collect();
+        let after_greeting: Vec<&str> = content.iter().copied().filter(|t| !self.greeting.contains(t)).collect();
+        f.is_greeting = !content.is_empty() && after_greeting.is_empty();
+        f.is_closing = !content.is_empty() && content.iter().all(|t| self.closing.contains(t));
+        let has_mark = tk.text.contains('?') || tk.text.contains('？');
+        // Question particles (吗/呢/么) are also in the particle list, so test all words.
+        let asks = tk
+            .words()
+            .filter(|t| !self.greeting.contains(t))
+            .any(|t| self.is_interrogative(t));
+        let words: Vec<&str> = tk.words().collect();
+        // 周末有人吗: a greeting-question at the end asks about what came before it.
+        let trailing_greeting_question = !after_greeting.is_empty()
+            && words
+                .last()
+                .is_some_and(|w| self.greeting.contains(w) && w.ends_with(FINAL_PARTICLES));
+        let asks = asks
+            || !self.question_phrases.find(tk).is_empty()
+            || has_a_not_a(tk.text)
+            || is_alternative(&words)
+            || trailing_greeting_question;
+        f.is_question = !after_greeting.is_empty() && !f.is_closing && (has_mark || asks);
+        f.is_after_sales = !self.after_sales.find(tk).is_empty();
+        f
+    }
+
+    fn agent_flags(&self, msg_type: MsgType, tk: &Tokens) -> Flags {
+        let mut f = Flags::default();
+        match msg_type {
+            MsgType::Image | MsgType::ItemCard | MsgType::OrderCard | MsgType::Voice => f.is_substantive = true,
+            MsgType::Emoji | MsgType::System => f.is_filler = true,
+            MsgType::Text => {
+                f.is_filler = tk
+                    .words()
+                    .all(|t| self.filler.contains(t) || self.particles.contains(t));
+                f.is_substantive = !f.is_filler;
+            }
+        }
+        f
+    }
+
+    /// Meaningful tokens for question similarity: no punctuation, particles,
+    /// greetings or stop words.
+    pub fn content_words<'a>(&self, tk: &Tokens<'a>) -> Vec<&'a str> {
+        tk.tokens()
+            .filter(|t| {
+                is_word(t) && !self.particles.contains(t) && !self.greeting.contains(t) && !self.stopwords.contains(t)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,20 @@
+//! Stage 2, text: one pass over every message's text. jieba segmentation
+//! with every lexicon phrase as a word ([`engine`]), the flags the
+//! definitions rely on ([`flags`]), buyer intents ([`intents`]), rule lexicon
+//! hits ([`hits`]), the word counts behind the topic marts ([`words`]), and
+//! PII masking for everything written ([`pii`]). [`pass::understand`] runs
+//! them all in one parallel pass.
+
+pub mod engine;
+pub mod flags;
+pub mod hits;
+pub mod intents;
+pub mod pass;
+pub mod pii;
+pub mod words;
+
+pub use engine::{TextEngine, Tokens};
+pub use flags::Flags;
+pub use pass::{understand, MessageText};
+pub use pii::mask_pii;
+pub use words::WordCounts;

@@ -1,0 +1,91 @@
+//! The text pass: every message tokenized once, in parallel, a block of
+//! messages per task, into what the later stages read of it
+//! ([`MessageText`]) and the word counts the topic marts need. Results keep
+//! message order, whatever the thread count.
+
+use rayon::prelude::*;
+
+use super::engine::{TextEngine, Tokens};
+use super::flags::Flags;
+use super::words::WordCounts;
+use crate::core::model::{Message, MsgType, Sender};
+use crate::core::registry::RuleBits;
+use crate::lexicon::Lexicon;
+
+/// Everything the later stages read of one message's text, computed once.
+#[derive(Debug, Clone, Default)]
+pub struct MessageText {
+    pub flags: Flags,
+    /// The rules whose lexicon the message hits.
+    pub hits: RuleBits,
+    /// Content words of buyer questions, for `repeat_question`: 64-bit hashes,
+    /// sorted and without repeats, since only set overlap is asked of them and
+    /// a quarter of all messages are questions.
+    pub words: Box<[u64]>,
+    /// Intent of a buyer question (index into `IntentModel::names`).
+    pub intent: Option<u8>,
+}
+
+/// The word set of a question as [`MessageText::words`] holds it.
+pub fn word_set<'a>(words: impl IntoIterator<Item = &'a str>) -> Box<[u64]> {
+    use std::hash::{Hash, Hasher};
+    let mut v: Vec<u64> = words
+        .into_iter()
+        .map(|w| {
+            let mut h = std::hash::DefaultHasher::new();
+            w.hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v.into_boxed_slice()
+}
+
+const BLOCK: usize = 16 * 1024;
+
+/// Tokenizes and flags every message. The tokens themselves are not kept:
+/// the messages table cuts its slice again when it is written.
+pub fn understand(engine: &TextEngine, messages: &[Message]) -> (Vec<MessageText>, WordCounts) {
+    let stop = engine.uninformative();
+    let mut text: Vec<MessageText> = Vec::new();
+    text.resize_with(messages.len(), Default::default);
+    let counts: Vec<WordCounts> = text
+        .par_chunks_mut(BLOCK)
+        .zip(messages.par_chunks(BLOCK))
+        .map(|(out, msgs)| {
+            let mut words = WordCounts::default();
+            for (t, m) in out.iter_mut().zip(msgs) {
+                *t = understand_one(engine, m, &stop, &mut words);
+            }
+            words
+        })
+        .collect();
+    let words = counts.into_iter().fold(WordCounts::default(), WordCounts::merge);
+    (text, words)
+}
+
+fn understand_one(engine: &TextEngine, m: &Message, stop: &Lexicon, words: &mut WordCounts) -> MessageText {
+    if m.msg_type != MsgType::Text {
+        return MessageText {
+            flags: engine.flags(m.sender, m.msg_type, &Tokens::default()),
+            ..Default::default()
+        };
+    }
+    let tk = engine.tokenize(&m.content);
+    let flags = engine.flags(m.sender, m.msg_type, &tk);
+    let question = m.sender == Sender::Buyer && flags.is_question;
+    let content_words = if question {
+        word_set(engine.content_words(&tk))
+    } else {
+        Box::default()
+    };
+    let intent = question.then(|| engine.intents.classify(&tk, flags.is_after_sales));
+    words.add(m, &tk, intent, stop);
+    MessageText {
+        flags,
+        hits: engine.hits.of(&tk),
+        words: content_words,
+        intent,
+    }
+}
