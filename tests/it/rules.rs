@@ -245,3 +245,46 @@ fn closing_answered_late_is_no_slow_reply() {
     ]);
     assert!(fired.is_empty(), "{fired:?}");
 }
+
+/// README's rule table agrees with the registry (the one place a rule's id,
+/// category and lexicon are defined): every rule has a row with its
+/// category and lexicon file, and every row names a rule.
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    use kefu::core::registry::{RuleId, RULES};
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let rows: Vec<Vec<&str>> = readme
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .map(|l| l.split('|').map(str::trim).skip(1).collect())
+        .filter(|cells: &Vec<&str>| cells.len() >= 3 && cells[1].starts_with('`') && cells[1].ends_with('`'))
+        .filter(|cells| ["wait", "think", "annoy"].iter().any(|c| cells[0].starts_with(c)))
+        .collect();
+    for r in &RULES {
+        let row = rows
+            .iter()
+            .find(|c| c[1] == format!("`{}`", r.name))
+            .unwrap_or_else(|| panic!("README has no row for {}", r.name));
+        assert!(
+            row[0].starts_with(r.category.as_str()),
+            "{}: category {}",
+            r.name,
+            row[0]
+        );
+        if let Some(lex) = r.lexicon {
+            assert!(
+                row[2].contains(&format!("`{lex}.txt`")),
+                "{}: lexicon {lex}.txt",
+                r.name
+            );
+        }
+    }
+    for c in &rows {
+        let id = c[1].trim_matches('`');
+        assert!(
+            RuleId::parse(id).is_some(),
+            "README names a rule the registry lacks: {id}"
+        );
+    }
+    assert_eq!(rows.len(), RULES.len());
+}
