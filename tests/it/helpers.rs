@@ -18,6 +18,27 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A file of `../shared/data` (research data with a licence that keeps it
+/// out of the repository). When it is missing the test fails under CI
+/// (`CI` set, as `.ci/run` runs) and is skipped, saying so, elsewhere.
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let p = repo().join("../shared/data").join(rel);
+    if p.is_file() {
+        return Some(p);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(
+        !ci,
+        "{} not found: under CI the shared data must be beside the repository",
+        p.display()
+    );
+    eprintln!(
+        "skipped: {} not found (the shared data folder is not beside the repo)",
+        p.display()
+    );
+    None
+}
+
 pub struct Fixture {
     pub dir: tempfile::TempDir,
 }

@@ -128,7 +128,7 @@ pub fn messages(
             .par_iter()
             .map(|x| {
                 let tokens = match x.msg_type {
-                    MsgType::Text => mask_pii(&engine.tokenize(&x.content).joined()).into_owned(),
+                    MsgType::Text => engine.tokenize(&x.content).masked(),
                     _ => String::new(),
                 };
                 (mask_pii(&x.content), tokens)

@@ -30,6 +30,17 @@ impl<'a> Tokens<'a> {
         self.tokens().filter(|t| is_word(t))
     }
 
+    /// The tokens with their byte offsets in the text.
+    pub fn located(&self) -> impl Iterator<Item = (usize, &'a str)> + '_ {
+        self.cut.iter().map(|t| (t.byte_start, t.word))
+    }
+
+    /// The tokens separated by single spaces, personal data masked as a whole
+    /// (an e-mail cut into `abc . d @ qq . com` is still one e-mail).
+    pub fn masked(&self) -> String {
+        super::pii::mask_tokens(self.text, self.located())
+    }
+
     /// The tokens separated by single spaces.
     pub fn joined(&self) -> String {
         let mut s = String::with_capacity(self.text.len() + self.cut.len());

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::engine::{is_word, Tokens};
-use super::pii::mask_pii;
+use super::pii::{mask_pii, spans};
 use crate::core::model::{Message, MsgType, Name, Sender};
 use crate::core::time;
 use crate::lexicon::Lexicon;
@@ -22,15 +22,20 @@ pub struct WordCounts {
 }
 
 /// Meaningful words among a message's tokens, for counts: no stop words,
-/// single characters, numbers or anything PII.
+/// single characters, numbers, and nothing that is or is part of personal
+/// data (a street name is masked in the text, so it is no hot word either).
 fn countable<'a>(tk: &'a Tokens<'a>, stop: &'a Lexicon) -> impl Iterator<Item = &'a str> {
-    tk.tokens().flat_map(|t| t.split(' ')).filter(move |w| {
-        w.chars().count() > 1
-            && is_word(w)
-            && !stop.contains(w)
-            && !w.chars().all(|c| c.is_ascii_digit() || c == '.')
-            && !mask_pii(w).contains('*')
-    })
+    let pii = spans(tk.text);
+    tk.located()
+        .filter(move |(at, t)| !pii.iter().any(|s| s.range.start < at + t.len() && *at < s.range.end))
+        .flat_map(|(_, t)| t.split(' '))
+        .filter(move |w| {
+            w.chars().count() > 1
+                && is_word(w)
+                && !stop.contains(w)
+                && !w.chars().all(|c| c.is_ascii_digit() || c == '.')
+                && !mask_pii(w).contains('*')
+        })
 }
 
 fn bump(counts: &mut Counts, w: &str) {
