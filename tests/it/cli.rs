@@ -347,3 +347,44 @@ fn plan_staffing_with_given_rates() {
     );
     assert!(text.contains("(given)") && text.contains("高峰时段"));
 }
+
+/// Outside a kefu folder there is no `pipelines/weekly_agent_scoring.toml`:
+/// the built-in job (defaults, built-in lexicons, the report on) runs on the
+/// inputs given, and with none given kefu says what to pass (exit 2).
+#[test]
+fn runs_from_any_folder_with_the_built_in_job() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "有货吗"), ("10:00:40", "小美", "有的亲")],
+    );
+    f.orders(&[("O1", "b1", "2026-11-16 11:00:00", "2026-11-16 11:05:00", "99")]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let o = kefu()
+        .current_dir(elsewhere.path())
+        .args(["run", "--messages"])
+        .arg(f.path().join("messages"))
+        .arg("--orders")
+        .arg(f.path().join("orders"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = elsewhere.path().join("out");
+    assert!(out.join("sessions/part-0.parquet").is_file() && out.join("report.html").is_file());
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["config"], serde_json::Value::Null, "the built-in job has no file");
+    assert_eq!(m["outputs"]["violations"], 1, "slow_first_response: 40 s > 30 s");
+
+    let o = kefu().current_dir(elsewhere.path()).arg("run").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--messages"));
+
+    let o = kefu()
+        .current_dir(elsewhere.path())
+        .args(["explain", "b1/20261116T100000"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("响应 40 s"), "{o:?}");
+}

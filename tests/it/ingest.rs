@@ -220,3 +220,69 @@ fn missing_required_column_names_file_and_column() {
         "{err}"
     );
 }
+
+/// A header regex whose `nick` group is optional: a header line without a
+/// nick is a reject (with its content lines), never a panic, and the
+/// messages around it are read as usual.
+#[test]
+fn custom_header_with_an_optional_group_rejects_the_line() {
+    let f = Fixture::new();
+    f.write(
+        "messages/x.txt",
+        "[2026-11-16 10:00:00] <买家A>\n有货吗\n[2026-11-16 10:00:05]\n这行没有昵称\n第二行\n[2026-11-16 10:00:09] <店:小美>\n有的\n",
+    );
+    let mut cfg = f.config();
+    cfg.input.transcript_header = Some(r"^\[(?P<time>[^\]]+)\](?: <(?P<nick>[^>]+)>)?$".into());
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+    assert_eq!(a.staged.messages.len(), 2);
+    assert_eq!(a.conv.sessions[0].first_response_ms, Some(9_000));
+    let r = &a.staged.rejects;
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].line, 3);
+    assert!(
+        r[0].reason.contains("(?P<nick>…) group took no part"),
+        "{}",
+        r[0].reason
+    );
+    assert_eq!(r[0].raw, "[2026-11-16 10:00:05]\n这行没有昵称\n第二行");
+    let fi = &a.staged.files[0];
+    assert_eq!((fi.rows_read, fi.rows_used, fi.rows_rejected), (3, 2, 1));
+}
+
+/// An `--agents` folder: a repeated agent is counted against the file it
+/// came from. Before, every repeat was charged to the last roster file,
+/// whose `rows_used` went below zero (a panic in a debug build).
+#[test]
+fn agents_folder_counts_repeats_against_their_own_file() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "有货吗"), ("10:00:09", "小美", "有的")],
+    );
+    let a_csv = f.write(
+        "agents/a.csv",
+        format!("agent_id,name,team\n{SHOP}:小美,小美,presale\n{SHOP}:小美,小美,presale\n{SHOP}:小美,小美,presale\n"),
+    );
+    let b_csv = f.write(
+        "agents/b.csv",
+        format!("agent_id,name,team\n{SHOP}:小雨,小雨,aftersale\n"),
+    );
+    let mut cfg = f.config();
+    cfg.input.agents = Some(f.path().join("agents"));
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+    let counts = |p: &std::path::Path| {
+        let x = a
+            .staged
+            .files
+            .iter()
+            .find(|x| x.path == p.display().to_string())
+            .unwrap();
+        (x.rows_read, x.rows_used, x.rows_rejected, x.rows_deduplicated)
+    };
+    assert_eq!(counts(&a_csv), (3, 1, 0, 2));
+    assert_eq!(counts(&b_csv), (1, 1, 0, 0));
+    let ids: Vec<&str> = a.staged.agents.iter().map(|x| x.agent_id.as_str()).collect();
+    assert_eq!(ids, [format!("{SHOP}:小美"), format!("{SHOP}:小雨")]);
+}

@@ -1,12 +1,14 @@
 //! One integration-test binary (as ripgrep and delta-rs do): tiny fixtures
 //! written out in each test, numbers worked out by hand in the comments.
 
+mod architecture;
 mod cli;
 mod conversion;
 mod golden;
 mod helpers;
 mod ingest;
 mod labels;
+mod report;
 mod rules;
 mod scoring;
 mod sessions;
