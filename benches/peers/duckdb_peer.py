@@ -25,6 +25,7 @@ def main(data: Path, result: Path) -> None:
     con.execute(
         """CREATE TABLE o AS SELECT order_id, shop_id, buyer_id, created_at,
                epoch_ms(created_at::TIMESTAMP) AS created_ts, coalesce(paid_at, '') <> '' AS paid,
+               CASE WHEN coalesce(paid_at, '') <> '' THEN epoch_ms(paid_at::TIMESTAMP) END AS paid_ts,
                round(amount::DOUBLE * 100)::BIGINT AS fen
            FROM read_csv(?, all_varchar = true, header = true)""",
         [orders],
@@ -64,6 +65,8 @@ def main(data: Path, result: Path) -> None:
            FROM credited GROUP BY 1 ORDER BY 1"""
     ).fetchall()
     figures["agents"] = {k: [int(a), int(b), int(c)] for k, a, b, c in rows}
+    rows = con.execute("SELECT * FROM funnel ORDER BY k").fetchall()
+    figures["funnel"] = {r[0]: [int(x) for x in r[1:]] for r in rows}
     timings["figures"] = time.perf_counter() - t
     result.write_text(json.dumps({"figures": figures, "timings_s": timings, "tokens": n}, ensure_ascii=False, indent=1))
 

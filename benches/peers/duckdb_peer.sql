@@ -58,7 +58,8 @@ FROM m5 GROUP BY ALL;
 
 -- Conversion: the latest inquiry started before the order whose window (end of its day + 1) covers it.
 CREATE OR REPLACE TEMP TABLE attributed AS
-SELECT o.order_id, o.shop_id, o.buyer_id, o.created_ts, o.paid, o.fen, s.sess
+SELECT o.order_id, o.shop_id, o.buyer_id, o.created_ts, o.paid, o.paid_ts, o.fen, s.sess,
+       epoch_ms(date_trunc('day', s.start_at)) AS day_ms
 FROM o JOIN sessions s
   ON s.shop_id = o.shop_id AND s.buyer_id = o.buyer_id AND s.first_person = 'buyer' AND s.n_agent > 0
  AND s.start_ts < o.created_ts
@@ -74,3 +75,19 @@ SELECT a.*, coalesce(
            WHERE m.shop_id = a.shop_id AND m.buyer_id = a.buyer_id AND m.sess = a.sess AND m.sender = 'agent')
        ) AS agent_id
 FROM attributed a;
+
+-- The funnel per agent, through each credited buyer of each inquiry day:
+-- ordered, paid (by the end of that day / the next), lost to payment.
+CREATE OR REPLACE TEMP TABLE funnel AS
+WITH b AS (
+  SELECT shop_id || '|' || agent_id AS k, day_ms, buyer_id,
+         bool_or(paid) AS paid,
+         bool_or(paid AND paid_ts < day_ms + 86400000) AS d0,
+         bool_or(paid AND paid_ts < day_ms + 172800000) AS d1,
+         sum(fen) AS ordered_fen,
+         coalesce(sum(fen) FILTER (WHERE NOT paid), 0) AS unpaid_fen
+  FROM credited GROUP BY ALL)
+SELECT k, count(*) AS ordered, count(*) FILTER (WHERE paid) AS paid, count(*) FILTER (WHERE NOT paid) AS unpaid,
+       count(*) FILTER (WHERE d0) AS d0, count(*) FILTER (WHERE d1) AS d1, sum(ordered_fen) AS ordered_fen,
+       coalesce(sum(unpaid_fen) FILTER (WHERE NOT paid), 0) AS unpaid_fen
+FROM b GROUP BY k;

@@ -34,6 +34,9 @@ def main(data: Path, result: Path) -> None:
     msgs["ts"] = pd.to_datetime(msgs["sent_at"]).astype("datetime64[ms]").astype("int64")
     orders["created"] = pd.to_datetime(orders["created_at"]).astype("datetime64[ms]").astype("int64")
     orders["paid"] = orders["paid_at"] != ""
+    orders["paid_ts"] = [
+        pd.Timestamp(p).value // 1_000_000 if p else 0 for p in orders["paid_at"]
+    ]
     orders["fen"] = (orders["amount"].astype(float) * 100).round().astype("int64")
     timings["load"] = time.perf_counter() - t
 
@@ -112,6 +115,7 @@ def main(data: Path, result: Path) -> None:
         if s["first_person"] == "buyer" and s["agents"]:
             inquiries.setdefault((s["shop"], s["buyer"]), []).append(s)
     per_agent = {}
+    buyers = {}  # (agent key, inquiry day, buyer) -> [paid, paid day 0, paid by day 1, ordered fen, unpaid fen]
     for o in orders.itertuples():
         best = None
         for s in inquiries.get((o.shop_id, o.buyer_id), []):
@@ -127,7 +131,27 @@ def main(data: Path, result: Path) -> None:
         if o.paid:
             c[1] += 1
             c[2] += int(o.fen)
+        day = best["start"] // DAY
+        b = buyers.setdefault((f"{o.shop_id}|{credited}", day, o.buyer_id), [False, False, False, 0, 0])
+        b[3] += int(o.fen)
+        if o.paid:
+            b[0] = True
+            b[1] |= o.paid_ts < (day + 1) * DAY
+            b[2] |= o.paid_ts < (day + 2) * DAY
+        else:
+            b[4] += int(o.fen)
     figures["agents"] = dict(sorted(per_agent.items()))
+    funnel = {}
+    for (k, _, _), (paid, d0, d1, ordered_fen, unpaid_fen) in buyers.items():
+        f = funnel.setdefault(k, [0] * 7)
+        f[0] += 1
+        f[1] += paid
+        f[2] += not paid
+        f[3] += d0
+        f[4] += d1
+        f[5] += ordered_fen
+        f[6] += 0 if paid else unpaid_fen
+    figures["funnel"] = {k: [int(x) for x in v] for k, v in sorted(funnel.items())}
     timings["conversion"] = time.perf_counter() - t
     result.write_text(json.dumps({"figures": figures, "timings_s": timings}, ensure_ascii=False, indent=1))
 

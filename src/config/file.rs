@@ -107,6 +107,16 @@ pub struct Metrics {
     pub stall_rounds_min: u32,
     /// `repeat_question`: token Jaccard similarity at or above this is "the same question".
     pub repeat_similarity: f64,
+    /// Whether 落实客单价, `sales_share` and target completion count sales net of
+    /// refunds (`true`) or as paid (`false`).
+    pub sales_net_of_refunds: bool,
+    /// 催付: an order still unpaid this long after it was created can be chased.
+    pub chase_min_wait_secs: u32,
+    /// 催付: a chase counts until the order is paid or this long after it was created.
+    pub chase_window_hours: u32,
+    /// 催付: the chasing message must hit `pay_urge.txt` (付款, 拍下, 尽快 …);
+    /// otherwise any agent message in the window is the chase.
+    pub chase_requires_phrase: bool,
 }
 
 impl Default for Metrics {
@@ -126,6 +136,10 @@ impl Default for Metrics {
             follow_up_secs: 900.0,
             stall_rounds_min: 2,
             repeat_similarity: 0.6,
+            sales_net_of_refunds: false,
+            chase_min_wait_secs: 300,
+            chase_window_hours: 24,
+            chase_requires_phrase: false,
         }
     }
 }

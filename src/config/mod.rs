@@ -286,6 +286,12 @@ impl Metrics {
         if !(self.repeat_similarity > 0.0 && self.repeat_similarity <= 1.0) {
             return Err(bad("repeat_similarity", "must be in (0, 1]"));
         }
+        if self.chase_window_hours == 0 || self.chase_window_hours as u64 * 3600 <= self.chase_min_wait_secs as u64 {
+            return Err(bad(
+                "chase_window_hours",
+                "must be at least 1 and longer than chase_min_wait_secs",
+            ));
+        }
         Ok(settings::Metrics {
             zone,
             session_gap_ms: self.session_gap_minutes as i64 * 60 * MS_PER_SEC,
@@ -304,6 +310,10 @@ impl Metrics {
             follow_up_secs: self.follow_up_secs,
             stall_rounds_min: self.stall_rounds_min,
             repeat_similarity: self.repeat_similarity,
+            sales_net_of_refunds: self.sales_net_of_refunds,
+            chase_min_wait_ms: self.chase_min_wait_secs as i64 * MS_PER_SEC,
+            chase_window_ms: self.chase_window_hours as i64 * 3600 * MS_PER_SEC,
+            chase_requires_phrase: self.chase_requires_phrase,
         })
     }
 }

@@ -233,6 +233,18 @@ pub struct Order {
     pub line: u64,
 }
 
+impl Order {
+    /// The refund of an order, in fen, when it has one: its `refund_amount`,
+    /// or the whole amount when only the status says `refunded`.
+    pub fn refund(&self) -> Option<i64> {
+        match (self.refund_fen, self.status) {
+            (Some(r), _) if r > 0 => Some(r),
+            (_, Some(OrderStatus::Refunded)) => Some(self.amount_fen),
+            _ => None,
+        }
+    }
+}
+
 /// One roster row after validation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Agent {

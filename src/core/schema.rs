@@ -281,6 +281,34 @@ table! {
         FIRST_ANSWER_N = "first_answer_n": U32,
         FIRST_ANSWER_SUM_MS = "first_answer_sum_ms": I64,
         SALES_FEN = "sales_fen": I64,
+        /// Credited orders (paid or not), by inquiry date.
+        ORDERED_ORDERS = "ordered_orders": U32,
+        /// Credited orders that were paid (the refund rate's denominator).
+        PAID_ORDERS = "paid_orders": U32,
+        /// 付款流失: credited buyers with no paid credited order.
+        UNPAID_BUYERS = "unpaid_buyers": U32,
+        /// 询单流失: inquiry buyers whose inquiry led to no order.
+        LOST_INQUIRIES = "lost_inquiries": U32,
+        /// Credited buyers who paid by the end of the inquiry's day.
+        PAID_SAME_DAY_BUYERS = "paid_same_day_buyers": U32,
+        /// Credited buyers who paid by the end of the day after (cumulative).
+        PAID_NEXT_DAY_BUYERS = "paid_next_day_buyers": U32,
+        /// Paid credited orders refunded (status `refunded` or a refund amount).
+        REFUND_ORDERS = "refund_orders": U32,
+        ORDERED_FEN = "ordered_fen": I64,
+        UNPAID_FEN = "unpaid_fen": I64,
+        REFUND_FEN = "refund_fen": I64,
+        ORDERED_AMOUNT = "ordered_amount": F64,
+        UNPAID_AMOUNT = "unpaid_amount": F64,
+        ORDER_TO_PAID_RATE = "order_to_paid_rate": F64 | null,
+        REFUND_AMOUNT = "refund_amount": F64,
+        REFUND_RATE = "refund_rate": F64 | null,
+        NET_SALES_AMOUNT = "net_sales_amount": F64,
+        /// 落实客单价: credited paid sales (net of refunds when
+        /// `sales_net_of_refunds`) ÷ paid buyers.
+        AVG_ORDER_VALUE = "avg_order_value": F64 | null,
+        /// The agent's share of the shop's credited sales that day (week).
+        SALES_SHARE = "sales_share": F64 | null,
     }
 }
 
@@ -316,6 +344,16 @@ table! {
         FIRST_ANSWER_N = "first_answer_n": U32,
         FIRST_ANSWER_SUM_MS = "first_answer_sum_ms": I64,
         SALES_FEN = "sales_fen": I64,
+        ORDERED_ORDERS = "ordered_orders": U32,
+        PAID_ORDERS = "paid_orders": U32,
+        UNPAID_BUYERS = "unpaid_buyers": U32,
+        LOST_INQUIRIES = "lost_inquiries": U32,
+        PAID_SAME_DAY_BUYERS = "paid_same_day_buyers": U32,
+        PAID_NEXT_DAY_BUYERS = "paid_next_day_buyers": U32,
+        REFUND_ORDERS = "refund_orders": U32,
+        ORDERED_FEN = "ordered_fen": I64,
+        UNPAID_FEN = "unpaid_fen": I64,
+        REFUND_FEN = "refund_fen": I64,
         AGENT_NAME = "agent_name": Str | null,
         TEAM = "team": Str | null,
         CONVERSION_RATE = "conversion_rate": F64 | null,
@@ -324,6 +362,14 @@ table! {
         FIRST_ANSWER_AVG_SECS = "first_answer_avg_secs": F64 | null,
         RESPONSE_AVG_SECS = "response_avg_secs": F64 | null,
         RESPONSE_3MIN_RATE = "response_3min_rate": F64 | null,
+        ORDERED_AMOUNT = "ordered_amount": F64,
+        UNPAID_AMOUNT = "unpaid_amount": F64,
+        ORDER_TO_PAID_RATE = "order_to_paid_rate": F64 | null,
+        REFUND_AMOUNT = "refund_amount": F64,
+        REFUND_RATE = "refund_rate": F64 | null,
+        NET_SALES_AMOUNT = "net_sales_amount": F64,
+        AVG_ORDER_VALUE = "avg_order_value": F64 | null,
+        SALES_SHARE = "sales_share": F64 | null,
         FIRST_QUESTION_ANSWER_RATE = "first_question_answer_rate": F64 | null,
         VIOLATIONS_WAIT_PER_100 = "violations_wait_per_100": F64 | null,
         VIOLATIONS_THINK_PER_100 = "violations_think_per_100": F64 | null,
@@ -359,6 +405,16 @@ table! {
         SILENT_SALES_AMOUNT = "silent_sales_amount": F64,
         OTHER_SALES_AMOUNT = "other_sales_amount": F64,
         AVG_ORDER_VALUE = "avg_order_value": F64 | null,
+        /// Funnel by inquiry date: inquiring buyers who ordered and never paid (付款流失), their unpaid amount.
+        UNPAID_BUYERS = "unpaid_buyers": U32,
+        UNPAID_AMOUNT = "unpaid_amount": F64,
+        PAID_SAME_DAY_BUYERS = "paid_same_day_buyers": U32,
+        PAID_NEXT_DAY_BUYERS = "paid_next_day_buyers": U32,
+        ORDER_TO_PAID_RATE = "order_to_paid_rate": F64 | null,
+        /// By order date: paid orders refunded, their refunds, sales less refunds.
+        REFUND_ORDERS = "refund_orders": U32,
+        REFUND_AMOUNT = "refund_amount": F64,
+        NET_SALES_AMOUNT = "net_sales_amount": F64,
     }
 }
 

@@ -94,6 +94,14 @@ pub struct Metrics {
     pub follow_up_secs: f64,
     pub stall_rounds_min: u32,
     pub repeat_similarity: f64,
+    /// 落实客单价, sales share and target completion count sales net of refunds.
+    pub sales_net_of_refunds: bool,
+    /// 催付: an order unpaid this long after creation is chaseable.
+    pub chase_min_wait_ms: i64,
+    /// 催付: chases and payments count until this long after creation.
+    pub chase_window_ms: i64,
+    /// 催付: the chase must hit the `pay_urge` lexicon.
+    pub chase_requires_phrase: bool,
 }
 
 /// The text layer's switches and the lexicon files that replace built-in ones.

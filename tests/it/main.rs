@@ -8,6 +8,7 @@ mod golden;
 mod helpers;
 mod ingest;
 mod labels;
+mod money;
 mod report;
 mod rules;
 mod scoring;

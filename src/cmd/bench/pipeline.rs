@@ -17,6 +17,7 @@ use crate::config::PipelineConfig;
 use crate::core::error::{KefuError, Result};
 use crate::core::settings::Metrics;
 use crate::core::telemetry::peak_rss_bytes;
+use crate::core::time;
 use crate::pipeline::Analysis;
 use crate::stages::conversion;
 use crate::stages::sink::Manifest;
@@ -35,6 +36,10 @@ pub struct Figures {
     pub first_response_sum_ms: i64,
     /// `shop|agent` → [credited orders, credited paid orders, credited paid fen].
     pub agents: BTreeMap<String, [i64; 3]>,
+    /// `shop|agent` → the funnel summed over inquiry days, per credited buyer:
+    /// [ordered, paid, unpaid (付款流失), paid same day, paid by the next day,
+    /// ordered fen, unpaid fen of unpaid buyers].
+    pub funnel: BTreeMap<String, [i64; 7]>,
 }
 
 pub fn figures(a: &Analysis, m: &Metrics) -> Figures {
@@ -52,22 +57,49 @@ pub fn figures(a: &Analysis, m: &Metrics) -> Figures {
             .sum(),
         first_response_sum_ms: a.conv.sessions.iter().filter_map(|s| s.first_response_ms).sum(),
         agents: BTreeMap::new(),
+        funnel: BTreeMap::new(),
     };
     let mut sessions = a.conv.sessions.clone();
     for s in &mut sessions {
         s.is_inquiry = s.buyer_started && s.n_agent_msgs > 0;
     }
+    // (agent key, inquiry day, buyer) → (paid, paid same day, paid by next day, ordered fen, unpaid fen).
+    type Buyer = (bool, bool, bool, i64, i64);
+    let mut buyers: BTreeMap<(String, i32, &str), Buyer> = BTreeMap::new();
     for at in conversion::attribute(&a.staged.messages, &sessions, &a.staged.orders, m) {
-        let (Some(agent), Some(_)) = (at.agent_id, at.session) else {
+        let (Some(agent), Some(si)) = (at.agent_id, at.session) else {
             continue;
         };
         let o = &a.staged.orders[at.order];
-        let e = f.agents.entry(format!("{}|{agent}", o.shop_id)).or_default();
+        let key = format!("{}|{agent}", o.shop_id);
+        let e = f.agents.entry(key.clone()).or_default();
         e[0] += 1;
         if o.paid_ts.is_some() {
             e[1] += 1;
             e[2] += o.amount_fen;
         }
+        let day = sessions[si].day();
+        let b = buyers.entry((key, day, &o.buyer_id)).or_default();
+        b.3 += o.amount_fen;
+        match o.paid_local {
+            Some(p) => {
+                b.0 = true;
+                b.1 |= p < time::day_start(day + 1);
+                b.2 |= p < time::day_start(day + 2);
+            }
+            None => b.4 += o.amount_fen,
+        }
+    }
+    for ((key, _, _), (paid, d0, d1, ordered_fen, unpaid_fen)) in buyers {
+        let e = f.funnel.entry(key).or_default();
+        for (i, v) in [1, paid as i64, !paid as i64, d0 as i64, d1 as i64]
+            .into_iter()
+            .enumerate()
+        {
+            e[i] += v;
+        }
+        e[5] += ordered_fen;
+        e[6] += if paid { 0 } else { unpaid_fen };
     }
     f
 }

@@ -123,6 +123,7 @@ impl Out {
 
 /// Where the data set goes, and what it has written so far.
 struct Files {
+    seed: u64,
     sample_layout: bool,
     main: Out,
     orders: Out,
@@ -192,19 +193,37 @@ impl Files {
         self.order_no += 1;
         self.counts.orders += 1;
         let (created, paid, fen) = o;
-        let status = if paid.is_some() { "paid" } else { "created" };
+        let (status, refund) = match paid {
+            None => ("created", None),
+            Some(_) => self.refund(fen),
+        };
         let line = format!(
-            "O{:09},{},{},{},{},{}.{:02},{},\n",
+            "O{:09},{},{},{},{},{},{},{}\n",
             self.order_no,
             shop,
             buyer,
             time::fmt_local(created),
             paid.map(time::fmt_local).unwrap_or_default(),
-            fen / 100,
-            fen % 100,
-            status
+            fen_text(fen),
+            status,
+            refund.map(fen_text).unwrap_or_default(),
         );
         self.orders.put(&line)
+    }
+
+    /// Whether a paid order is refunded: about 1 in 16, half in full
+    /// (`refunded`), half in part. Drawn from a stream of its own per order,
+    /// so the chats and orders of a seed stay what they were.
+    fn refund(&self, fen: i64) -> (&'static str, Option<i64>) {
+        let mut r = Rng::new(self.seed ^ self.order_no.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        if !r.chance(1.0 / 16.0) {
+            return ("paid", None);
+        }
+        if r.chance(0.5) {
+            ("refunded", Some(fen))
+        } else {
+            ("completed", Some(fen * r.range(10, 50) / 100))
+        }
     }
 
     /// Sample layout: a repeated row and two bad rows the default run must
@@ -283,6 +302,7 @@ pub fn write(out: &Path, spec: &Spec) -> Result<Counts> {
         "messages.csv".to_owned()
     };
     let mut f = Files {
+        seed: spec.seed,
         sample_layout: spec.sample_layout,
         main: Out::create(mdir.join(main_name), HEADER)?,
         orders: Out::create(odir.join("orders.csv"), ORDER_HEADER)?,
@@ -338,6 +358,11 @@ fn nth_name(names: &[&str], i: usize) -> String {
         0 => base.to_owned(),
         round => format!("{base}{}", round + 1),
     }
+}
+
+/// Fen as a CNY amount with two decimals.
+fn fen_text(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
 }
 
 fn csv_field(s: &str) -> String {

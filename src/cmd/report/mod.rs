@@ -39,6 +39,10 @@ fn fmt_opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
     v.map(|x| format!("{x:.digits$}{suffix}")).unwrap_or_else(|| "—".into())
 }
 
+fn money(v: Option<f64>) -> String {
+    v.map(|x| format!("¥{x:.0}")).unwrap_or_else(|| "—".into())
+}
+
 fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.0}%", x * 100.0)).unwrap_or_else(|| "—".into())
 }
@@ -111,7 +115,7 @@ fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize>
         .filter(|&i| w.str(aw::SHOP_ID, i) == Some(shop) && w.str(aw::WEEK, i) == Some(latest))
         .collect();
     rows.sort_by_key(|&i| w.u32(aw::RANK, i).unwrap_or(0));
-    h.push_str("<table><tr><th>排名</th><th class=\"l\">客服</th><th>得分</th><th>排名变化</th><th>询单</th><th>转化率</th><th>销售额</th><th>首响</th><th>首问有效回复</th><th>平响</th><th>3分钟回复率</th><th>等</th><th>想</th><th>烦</th></tr>");
+    h.push_str("<table><tr><th>排名</th><th class=\"l\">客服</th><th>得分</th><th>排名变化</th><th>询单</th><th>转化率</th><th>销售额</th><th>客单价</th><th>付款流失</th><th>退款率</th><th>首响</th><th>首问有效回复</th><th>平响</th><th>3分钟回复率</th><th>等</th><th>想</th><th>烦</th></tr>");
     for &i in &rows {
         let change = match w.i64(aw::RANK_CHANGE, i) {
             Some(c) if c > 0 => format!("↑{c}"),
@@ -127,13 +131,16 @@ fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize>
         let n = |c: Col| w.num(c, i).unwrap_or(0.0);
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"l\">{}{small}</td><td>{:.1}</td><td>{change}</td><td>{}</td><td>{}</td><td>¥{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"l\">{}{small}</td><td>{:.1}</td><td>{change}</td><td>{}</td><td>{}</td><td>¥{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             n(aw::RANK),
             esc(w.str(aw::AGENT_ID, i).unwrap_or_default()),
             n(aw::SCORE),
             n(aw::INQUIRIES),
             pct(w.f64(aw::CONVERSION_RATE, i)),
             n(aw::SALES_AMOUNT),
+            money(w.f64(aw::AVG_ORDER_VALUE, i)),
+            n(aw::UNPAID_BUYERS),
+            pct(w.f64(aw::REFUND_RATE, i)),
             fmt_opt(w.f64(aw::FIRST_RESPONSE_AVG_SECS, i), 0, "s"),
             fmt_opt(w.f64(aw::FIRST_ANSWER_AVG_SECS, i), 0, "s"),
             fmt_opt(w.f64(aw::RESPONSE_AVG_SECS, i), 0, "s"),
@@ -277,14 +284,21 @@ fn funnel(h: &mut String, sd_rows: &Rows) {
         let paid = sum(sd::PAID_ORDERS);
         let _ = write!(
             h,
-            "<div class=\"card\"><h3>{}</h3>{}<p class=\"ev\">询单流失 {:.0} 人 · 未付款询单订单 {:.0} · 静默付款订单占比 {} · 客服销售额 ¥{:.0} · 静默销售额 ¥{:.0}</p></div>",
+            "<div class=\"card\"><h3>{}</h3>{}<p class=\"ev\">询单流失 {:.0} 人 · 付款流失 {:.0} 人 ¥{:.0} · 当日付款 {:.0} 人 · 次日内付款 {:.0} 人</p>\
+<p class=\"ev\">静默付款订单占比 {} · 客服销售额 ¥{:.0} · 静默销售额 ¥{:.0} · 退款 {:.0} 单 ¥{:.0} · 净销售额 ¥{:.0}</p></div>",
             esc(&shop),
             hbars(&funnel, "#2f6fdf", |x| format!("{x:.0}")),
             sum(sd::LOST_INQUIRIES),
-            sum(sd::UNPAID_INQUIRY_ORDERS),
+            sum(sd::UNPAID_BUYERS),
+            sum(sd::UNPAID_AMOUNT),
+            sum(sd::PAID_SAME_DAY_BUYERS),
+            sum(sd::PAID_NEXT_DAY_BUYERS),
             pct((paid > 0.0).then(|| sum(sd::SILENT_PAID_ORDERS) / paid)),
             sum(sd::AGENT_SALES_AMOUNT),
             sum(sd::SILENT_SALES_AMOUNT),
+            sum(sd::REFUND_ORDERS),
+            sum(sd::REFUND_AMOUNT),
+            sum(sd::NET_SALES_AMOUNT),
         );
     }
     h.push_str("</div>");

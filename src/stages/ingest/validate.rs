@@ -137,6 +137,14 @@ pub fn order(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Order> {
         None => None,
         Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| format!("unknown status {s:?}"))?),
     };
+    let refund_fen = amount(f, OrderCol::RefundAmount, "refund_amount").transpose()?;
+    if let Some(r) = refund_fen.filter(|r| *r > amount_fen || *r < 0) {
+        return Err(format!(
+            "refund_amount {:.2} is not between 0 and the order's amount {:.2}",
+            r as f64 / 100.0,
+            amount_fen as f64 / 100.0
+        ));
+    }
     Ok(Order {
         order_id,
         shop_id,
@@ -147,7 +155,7 @@ pub fn order(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Order> {
         paid_local,
         amount_fen,
         status,
-        refund_fen: amount(f, OrderCol::RefundAmount, "refund_amount").transpose()?,
+        refund_fen,
         file_idx: 0,
         line: 0,
     })

@@ -10,10 +10,10 @@ use polars::prelude::*;
 use super::facts::{self as f, Facts};
 use crate::core::frame::{typed, FrameBuilder};
 use crate::core::model::Agent;
-use crate::core::schema::{agent_daily as ad, Col};
+use crate::core::schema::{agent_daily as ad, Col, Ty};
 
 /// Count columns: 0 when a source has no row, summed over a week.
-pub const COUNTS: [Col; 18] = [
+pub const COUNTS: [Col; 25] = [
     ad::SESSIONS,
     ad::BUYERS,
     ad::INQUIRIES,
@@ -32,37 +32,127 @@ pub const COUNTS: [Col; 18] = [
     ad::VIOLATIONS_WAIT,
     ad::VIOLATIONS_THINK,
     ad::VIOLATIONS_ANNOY,
+    ad::ORDERED_ORDERS,
+    ad::PAID_ORDERS,
+    ad::UNPAID_BUYERS,
+    ad::LOST_INQUIRIES,
+    ad::PAID_SAME_DAY_BUYERS,
+    ad::PAID_NEXT_DAY_BUYERS,
+    ad::REFUND_ORDERS,
 ];
 /// Integer sums behind the rates (ms, fen): summed, never averaged.
-pub const SUMS: [Col; 4] = [
+pub const SUMS: [Col; 7] = [
     ad::RESPONSE_SUM_MS,
     ad::FIRST_RESPONSE_SUM_MS,
     ad::FIRST_ANSWER_SUM_MS,
     ad::SALES_FEN,
+    ad::ORDERED_FEN,
+    ad::UNPAID_FEN,
+    ad::REFUND_FEN,
 ];
+
+/// A credited buyer's orders on one inquiry date, before they are counted per agent.
+const B_ORDERS: Col = Col::new("b_orders", Ty::U32, false);
+const B_PAID_ORDERS: Col = Col::new("b_paid_orders", Ty::U32, false);
+const B_PAID: Col = Col::new("b_paid", Ty::Bool, false);
+const B_PAID_FEN: Col = Col::new("b_paid_fen", Ty::I64, false);
+const B_ORDER_FEN: Col = Col::new("b_order_fen", Ty::I64, false);
+const B_UNPAID_FEN: Col = Col::new("b_unpaid_fen", Ty::I64, false);
+const B_PAID_D0: Col = Col::new("b_paid_d0", Ty::Bool, false);
+const B_PAID_D1: Col = Col::new("b_paid_d1", Ty::Bool, false);
+const B_REFUNDS: Col = Col::new("b_refunds", Ty::U32, false);
+const B_REFUND_FEN: Col = Col::new("b_refund_fen", Ty::I64, false);
 
 fn keys() -> [Expr; 2] {
     [f::KA.col(), f::DATE.col()]
 }
 
 /// `num / den / scale`, null when `den` is 0.
-pub fn ratio(num: Col, den: Col, scale: f64) -> Expr {
-    when(den.col().gt(lit(0)))
-        .then(num.col().cast(DataType::Float64) / den.col().cast(DataType::Float64) / lit(scale))
+fn ratio_of(num: Expr, den: Expr, scale: f64) -> Expr {
+    when(den.clone().gt(lit(0)))
+        .then(num.cast(DataType::Float64) / den.cast(DataType::Float64) / lit(scale))
         .otherwise(lit(NULL).cast(DataType::Float64))
 }
 
-/// Rates recomputed from summed numerators and denominators, the same way for
-/// a day and for a week (the weekly table has these columns too).
-pub fn rate_columns() -> Vec<Expr> {
-    vec![
+/// `num / den / scale` of two columns, null when `den` is 0.
+pub fn ratio(num: Col, den: Col, scale: f64) -> Expr {
+    ratio_of(num.col(), den.col(), scale)
+}
+
+/// Fen as yuan.
+fn yuan(fen: Expr) -> Expr {
+    fen.cast(DataType::Float64) / lit(100.0)
+}
+
+/// Rates and amounts recomputed from summed numerators and denominators, the
+/// same way for a day and for a week (the weekly table has these columns
+/// too). `period` is the day or week column `sales_share` divides within;
+/// `net` counts sales net of refunds in 客单价 and the share.
+pub fn rate_columns(period: Col, net: bool) -> PolarsResult<Vec<Expr>> {
+    let net_fen = ad::SALES_FEN.col() - ad::REFUND_FEN.col();
+    let sales = if net { net_fen.clone() } else { ad::SALES_FEN.col() };
+    let shop_sales = sales.clone().sum().over([ad::SHOP_ID.col(), period.col()])?;
+    Ok(vec![
         ratio(ad::PAID_BUYERS, ad::INQUIRIES, 1.0).alias(ad::CONVERSION_RATE.name),
-        (ad::SALES_FEN.col().cast(DataType::Float64) / lit(100.0)).alias(ad::SALES_AMOUNT.name),
+        yuan(ad::SALES_FEN.col()).alias(ad::SALES_AMOUNT.name),
         ratio(ad::FIRST_RESPONSE_SUM_MS, ad::FIRST_RESPONSE_N, 1000.0).alias(ad::FIRST_RESPONSE_AVG_SECS.name),
         ratio(ad::FIRST_ANSWER_SUM_MS, ad::FIRST_ANSWER_N, 1000.0).alias(ad::FIRST_ANSWER_AVG_SECS.name),
         ratio(ad::RESPONSE_SUM_MS, ad::RESPONSE_N, 1000.0).alias(ad::RESPONSE_AVG_SECS.name),
         ratio(ad::TURNS_ANSWERED_3MIN, ad::TURNS_IN_HOURS, 1.0).alias(ad::RESPONSE_3MIN_RATE.name),
-    ]
+        yuan(ad::ORDERED_FEN.col()).alias(ad::ORDERED_AMOUNT.name),
+        yuan(ad::UNPAID_FEN.col()).alias(ad::UNPAID_AMOUNT.name),
+        ratio(ad::PAID_BUYERS, ad::ORDERED_BUYERS, 1.0).alias(ad::ORDER_TO_PAID_RATE.name),
+        yuan(ad::REFUND_FEN.col()).alias(ad::REFUND_AMOUNT.name),
+        ratio(ad::REFUND_ORDERS, ad::PAID_ORDERS, 1.0).alias(ad::REFUND_RATE.name),
+        yuan(net_fen).alias(ad::NET_SALES_AMOUNT.name),
+        ratio_of(sales.clone(), ad::PAID_BUYERS.col(), 100.0).alias(ad::AVG_ORDER_VALUE.name),
+        ratio_of(sales, shop_sales, 1.0).alias(ad::SALES_SHARE.name),
+    ])
+}
+
+/// Credited orders counted per agent and inquiry date, through each buyer:
+/// a buyer is paid if any credited order is, lost to payment (付款流失) if
+/// none is, and paid same day / next day by their first payment.
+fn credited(x: &Facts) -> LazyFrame {
+    x.attributed
+        .clone()
+        .lazy()
+        .group_by([f::KA.col(), f::DATE.col(), f::BUYER.col()])
+        .agg([
+            typed(len(), B_ORDERS),
+            typed(f::PAID.col().sum(), B_PAID_ORDERS),
+            f::PAID.col().any(true).alias(B_PAID.name),
+            f::PAID_FEN.col().sum().alias(B_PAID_FEN.name),
+            f::ORDER_FEN.col().sum().alias(B_ORDER_FEN.name),
+            f::ORDER_FEN
+                .col()
+                .filter(f::PAID.col().not())
+                .sum()
+                .alias(B_UNPAID_FEN.name),
+            f::PAID_D0.col().any(true).alias(B_PAID_D0.name),
+            f::PAID_D1.col().any(true).alias(B_PAID_D1.name),
+            typed(f::REFUND_FEN.col().gt(lit(0)).sum(), B_REFUNDS),
+            f::REFUND_FEN.col().sum().alias(B_REFUND_FEN.name),
+        ])
+        .group_by(keys())
+        .agg([
+            typed(len(), ad::ORDERED_BUYERS),
+            typed(B_PAID.col().sum(), ad::PAID_BUYERS),
+            B_PAID_FEN.col().sum().alias(ad::SALES_FEN.name),
+            typed(B_ORDERS.col().sum(), ad::ORDERED_ORDERS),
+            typed(B_PAID_ORDERS.col().sum(), ad::PAID_ORDERS),
+            typed(B_PAID.col().not().sum(), ad::UNPAID_BUYERS),
+            typed(B_PAID_D0.col().sum(), ad::PAID_SAME_DAY_BUYERS),
+            typed(B_PAID_D1.col().sum(), ad::PAID_NEXT_DAY_BUYERS),
+            typed(B_REFUNDS.col().sum(), ad::REFUND_ORDERS),
+            B_ORDER_FEN.col().sum().alias(ad::ORDERED_FEN.name),
+            B_UNPAID_FEN
+                .col()
+                .filter(B_PAID.col().not())
+                .sum()
+                .alias(ad::UNPAID_FEN.name),
+            B_REFUND_FEN.col().sum().alias(ad::REFUND_FEN.name),
+        ])
 }
 
 /// Each fact frame grouped by (shop-agent key, date).
@@ -75,6 +165,15 @@ fn parts(x: &Facts) -> PolarsResult<Vec<DataFrame>> {
                 typed(len(), ad::SESSIONS),
                 typed(f::BUYER.col().n_unique(), ad::BUYERS),
                 typed(f::BUYER.col().filter(f::IS_INQUIRY.col()).n_unique(), ad::INQUIRIES),
+                // 询单流失: inquiry buyers none of whose inquiries (with this agent, that day) led to an order.
+                typed(
+                    f::BUYER.col().filter(f::IS_INQUIRY.col()).n_unique()
+                        - f::BUYER
+                            .col()
+                            .filter(f::IS_INQUIRY.col().and(f::CONVERTED.col()))
+                            .n_unique(),
+                    ad::LOST_INQUIRIES,
+                ),
             ],
         ),
         group(
@@ -105,14 +204,7 @@ fn parts(x: &Facts) -> PolarsResult<Vec<DataFrame>> {
                 typed(f::FQ_MS.col().count(), ad::FIRST_ANSWER_N),
             ],
         ),
-        group(
-            &x.attributed,
-            vec![
-                typed(f::BUYER.col().n_unique(), ad::ORDERED_BUYERS),
-                typed(f::BUYER.col().filter(f::PAID.col()).n_unique(), ad::PAID_BUYERS),
-                f::PAID_FEN.col().sum().alias(ad::SALES_FEN.name),
-            ],
-        ),
+        credited(x),
         group(
             &x.violations,
             vec![
@@ -127,8 +219,8 @@ fn parts(x: &Facts) -> PolarsResult<Vec<DataFrame>> {
     .collect()
 }
 
-/// `agent_daily`, with the roster's name and team.
-pub fn agent_daily(x: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
+/// `agent_daily`, with the roster's name and team. `net`: see [`rate_columns`].
+pub fn agent_daily(x: &Facts, agents: &[Agent], net: bool) -> PolarsResult<DataFrame> {
     // Each part is small once grouped (agents × days), so the keys present in
     // any of them are taken from the grouped parts, not the raw facts.
     let parts = parts(x)?;
@@ -146,8 +238,7 @@ pub fn agent_daily(x: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
     }
     let lf = lf
         .with_columns(COUNTS.map(|c| c.col().fill_null(lit(0u32))))
-        .with_columns(SUMS.map(|c| c.col().fill_null(lit(0i64))))
-        .with_columns(rate_columns());
+        .with_columns(SUMS.map(|c| c.col().fill_null(lit(0i64))));
     let roster = FrameBuilder::new(agents.len())
         .str(ad::AGENT_ID, agents.iter().map(|a| &a.agent_id))
         .opt_str(ad::AGENT_NAME, agents.iter().map(|a| a.name.as_deref()))
@@ -161,6 +252,8 @@ pub fn agent_daily(x: &Facts, agents: &[Agent]) -> PolarsResult<DataFrame> {
         JoinArgs::new(JoinType::Left),
     )
     .join(roster.lazy(), by_agent.clone(), by_agent, JoinArgs::new(JoinType::Left))
+    // After the keys join: the sales share divides within the shop.
+    .with_columns(rate_columns(ad::DATE, net)?)
     .select(ad::TABLE.columns.iter().map(|c| c.col()).collect::<Vec<_>>())
     .sort_by_exprs(
         [ad::SHOP_ID, ad::AGENT_ID, ad::DATE].map(Col::col),

@@ -9,7 +9,7 @@ use crate::core::schema::{agent_daily as ad, agent_weekly as aw, Col};
 use crate::core::settings::Scoring;
 use crate::core::time;
 
-pub fn agent_weekly(daily: &DataFrame, scoring: &Scoring) -> PolarsResult<DataFrame> {
+pub fn agent_weekly(daily: &DataFrame, scoring: &Scoring, net: bool) -> PolarsResult<DataFrame> {
     let dates = daily.column(ad::DATE.name)?.as_materialized_series().to_physical_repr();
     let weeks: Vec<String> = dates.i32()?.iter().map(|d| time::iso_week(d.unwrap_or(0))).collect();
     let mut d = daily.clone();
@@ -26,7 +26,7 @@ pub fn agent_weekly(daily: &DataFrame, scoring: &Scoring) -> PolarsResult<DataFr
         .group_by([aw::SHOP_ID, aw::AGENT_ID, aw::WEEK].map(Col::col))
         .agg(aggs)
         .with_columns(COUNTS.map(|c| c.col().cast(DataType::UInt32)))
-        .with_columns(rate_columns())
+        .with_columns(rate_columns(aw::WEEK, net)?)
         .with_columns([
             ratio(aw::FIRST_QUESTIONS_ANSWERED, aw::FIRST_QUESTIONS, 1.0).alias(aw::FIRST_QUESTION_ANSWER_RATE.name),
             per_100(aw::VIOLATIONS_WAIT, aw::VIOLATIONS_WAIT_PER_100),

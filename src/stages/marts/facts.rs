@@ -32,8 +32,15 @@ pub const IS_INQUIRY: Col = Col::new("is_inquiry", Ty::Bool, false);
 pub const FQ_ANSWERED: Col = Col::new("fq_answered", Ty::U32, false);
 pub const FQ_STALLED: Col = Col::new("fq_stalled", Ty::U32, false);
 pub const FQ_MS: Col = Col::new("fq_ms", Ty::I64, true);
+pub const CONVERTED: Col = Col::new("converted", Ty::Bool, false);
 pub const PAID: Col = Col::new("paid", Ty::Bool, false);
 pub const PAID_FEN: Col = Col::new("paid_fen", Ty::I64, false);
+pub const ORDER_FEN: Col = Col::new("order_fen", Ty::I64, false);
+/// Paid by the end of the inquiry's day / of the day after.
+pub const PAID_D0: Col = Col::new("paid_d0", Ty::Bool, false);
+pub const PAID_D1: Col = Col::new("paid_d1", Ty::Bool, false);
+/// The refund of a paid order (0 when none).
+pub const REFUND_FEN: Col = Col::new("refund_fen", Ty::I64, false);
 pub const WAIT: Col = Col::new("w", Ty::U32, false);
 pub const THINK: Col = Col::new("t", Ty::U32, false);
 pub const ANNOY: Col = Col::new("a", Ty::U32, false);
@@ -74,11 +81,13 @@ pub struct Facts {
     pub turns: DataFrame,
     /// One row per buyer-started session's first turn.
     pub first_turns: DataFrame,
-    /// One row per (session, agent who sent a message in it).
+    /// One row per (session, agent who sent a message in it), with whether
+    /// the session is an inquiry and whether an order came of it.
     pub participation: DataFrame,
     /// One row per session first question.
     pub first_questions: DataFrame,
-    /// One row per attributed order.
+    /// One row per credited order: its buyer, amount, payment (and by when,
+    /// counted from the inquiry's day) and refund.
     pub attributed: DataFrame,
     /// One row per violation with an agent.
     pub violations: DataFrame,
@@ -162,6 +171,10 @@ fn first_turns<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFra
 
 fn participation<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
     let conv = x.conv;
+    let mut converted = vec![false; conv.sessions.len()];
+    for si in x.attributions.iter().filter_map(|a| a.session) {
+        converted[si] = true;
+    }
     let mut part: Vec<(usize, &str)> = Vec::new();
     for (si, s) in conv.sessions.iter().enumerate() {
         let mut seen: Vec<&str> = Vec::new();
@@ -181,6 +194,7 @@ fn participation<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataF
         .date(DATE, part.iter().map(|(s, _)| conv.sessions[*s].day()))
         .u32(BUYER, part.iter().map(|(s, _)| k.buyer(&conv.sessions[*s].buyer_id)))
         .bool(IS_INQUIRY, part.iter().map(|(s, _)| conv.sessions[*s].is_inquiry))
+        .bool(CONVERTED, part.iter().map(|(s, _)| converted[*s]))
         .build()
 }
 
@@ -218,26 +232,31 @@ fn first_questions<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<Dat
 
 fn attributed<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
     let orders = x.orders;
-    let at: Vec<(&Attribution, usize)> = x
+    let at: Vec<(&Order, &Attribution, i32)> = x
         .attributions
         .iter()
         .filter(|a| a.agent_id.is_some())
-        .filter_map(|a| a.session.map(|s| (a, s)))
+        .filter_map(|a| a.session.map(|s| (&orders[a.order], a, x.conv.sessions[s].day())))
         .collect();
-    let paid = |a: &Attribution| orders[a.order].paid_ts.is_some();
+    // Paid before local midnight `days` after the inquiry's day.
+    let paid_by = |o: &Order, day: i32, days: i32| o.paid_local.is_some_and(|p| p < time::day_start(day + days));
     FrameBuilder::new(at.len())
-        .u32(
-            KA,
-            at.iter()
-                .map(|(a, _)| k.ka(&orders[a.order].shop_id, agent(&a.agent_id))),
-        )
-        .date(DATE, at.iter().map(|(_, s)| x.conv.sessions[*s].day()))
-        .u32(BUYER, at.iter().map(|(a, _)| k.buyer(&orders[a.order].buyer_id)))
-        .bool(PAID, at.iter().map(|(a, _)| paid(a)))
+        .u32(KA, at.iter().map(|(o, a, _)| k.ka(&o.shop_id, agent(&a.agent_id))))
+        .date(DATE, at.iter().map(|(_, _, d)| *d))
+        .u32(BUYER, at.iter().map(|(o, _, _)| k.buyer(&o.buyer_id)))
+        .bool(PAID, at.iter().map(|(o, _, _)| o.paid_ts.is_some()))
         .i64(
             PAID_FEN,
             at.iter()
-                .map(|(a, _)| if paid(a) { orders[a.order].amount_fen } else { 0 }),
+                .map(|(o, _, _)| if o.paid_ts.is_some() { o.amount_fen } else { 0 }),
+        )
+        .i64(ORDER_FEN, at.iter().map(|(o, _, _)| o.amount_fen))
+        .bool(PAID_D0, at.iter().map(|(o, _, d)| paid_by(o, *d, 1)))
+        .bool(PAID_D1, at.iter().map(|(o, _, d)| paid_by(o, *d, 2)))
+        .i64(
+            REFUND_FEN,
+            at.iter()
+                .map(|(o, _, _)| o.refund().filter(|_| o.paid_ts.is_some()).unwrap_or(0)),
         )
         .build()
 }

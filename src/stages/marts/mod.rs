@@ -61,9 +61,11 @@ pub fn build(x: &Inputs) -> Result<Marts> {
         metrics: x.metrics,
     })
     .map_err(KefuError::table(ad::TABLE.name))?;
-    let agent_daily = agent_daily::agent_daily(&facts, x.agents).map_err(KefuError::table(ad::TABLE.name))?;
+    let net = x.metrics.sales_net_of_refunds;
+    let agent_daily = agent_daily::agent_daily(&facts, x.agents, net).map_err(KefuError::table(ad::TABLE.name))?;
     drop(facts);
-    let agent_weekly = agent_weekly::agent_weekly(&agent_daily, x.scoring).map_err(KefuError::table(aw::TABLE.name))?;
+    let agent_weekly =
+        agent_weekly::agent_weekly(&agent_daily, x.scoring, net).map_err(KefuError::table(aw::TABLE.name))?;
     Ok(Marts {
         agent_daily,
         agent_weekly,

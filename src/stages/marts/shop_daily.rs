@@ -1,4 +1,7 @@
-//! `shop_daily`: the shop's daily 询单 funnel and its orders and sales.
+//! `shop_daily`: the shop's daily 询单 funnel (by inquiry date: inquiring
+//! buyers, ordered, paid — the same day, by the next, ever — lost before
+//! ordering or before paying) and its orders, sales and refunds (by order
+//! date), with sales split into agent-credited, silent (静默下单) and other.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,12 +14,21 @@ use crate::core::time;
 use crate::stages::conversion::Attribution;
 use crate::stages::sessions::Conversations;
 
+/// One inquiring buyer's orders from that day's inquiries.
+#[derive(Default)]
+struct Funnel {
+    paid: bool,
+    paid_same_day: bool,
+    paid_next_day: bool,
+    unpaid_fen: i64,
+}
+
 #[derive(Default)]
 struct Day<'a> {
     buyers: BTreeSet<&'a str>,
     inquiring: BTreeSet<&'a str>,
-    ordered: BTreeSet<&'a str>,
-    paid: BTreeSet<&'a str>,
+    /// Buyers with an order from an inquiry of this day.
+    ordered: BTreeMap<&'a str, Funnel>,
     unpaid_inquiry_orders: u32,
     orders: u32,
     paid_orders: u32,
@@ -27,13 +39,66 @@ struct Day<'a> {
     agent_sales_fen: i64,
     silent_sales_fen: i64,
     other_sales_fen: i64,
+    refund_orders: u32,
+    refund_fen: i64,
 }
 
-/// `shop_daily`: per shop and date, the 询单 funnel (by inquiry date) and the
-/// orders and sales of the day (by order date), split into agent-credited and
-/// silent (静默下单). `agent_sales_amount + silent_sales_amount +
-/// other_sales_amount = sales_amount`; an order both credited and silent
-/// (inquiry over 24 h before it, inside the window) is agent sales.
+impl Day<'_> {
+    fn paid_buyers(&self) -> usize {
+        self.ordered.values().filter(|f| f.paid).count()
+    }
+    /// 付款流失: buyers who ordered from an inquiry and never paid.
+    fn unpaid(&self) -> impl Iterator<Item = &Funnel> {
+        self.ordered.values().filter(|f| !f.paid)
+    }
+}
+
+/// The inquiry-date side: an order from an inquiry of `day`.
+fn count_inquiry_order<'a>(d: &mut Day<'a>, o: &'a Order, day: i32) {
+    let f = d.ordered.entry(&o.buyer_id).or_default();
+    match o.paid_local {
+        Some(p) => {
+            f.paid = true;
+            f.paid_same_day |= p < time::day_start(day + 1);
+            f.paid_next_day |= p < time::day_start(day + 2);
+        }
+        None => {
+            f.unpaid_fen += o.amount_fen;
+            d.unpaid_inquiry_orders += 1;
+        }
+    }
+}
+
+/// The order-date side: the day's orders, sales and refunds.
+fn count_order<'a>(d: &mut Day<'a>, o: &'a Order, a: &Attribution) {
+    d.orders += 1;
+    d.silent_orders += a.is_silent as u32;
+    if o.paid_ts.is_none() {
+        return;
+    }
+    d.paid_orders += 1;
+    d.paying_buyers.insert(&o.buyer_id);
+    d.sales_fen += o.amount_fen;
+    if a.is_silent {
+        d.silent_paid_orders += 1;
+    }
+    // Sales split into a partition: credited to an agent, else silent, else other
+    // (chatted, but no inquiry covers the order, e.g. after-sales chats).
+    match (a.agent_id.is_some(), a.is_silent) {
+        (true, _) => d.agent_sales_fen += o.amount_fen,
+        (false, true) => d.silent_sales_fen += o.amount_fen,
+        (false, false) => d.other_sales_fen += o.amount_fen,
+    }
+    if let Some(r) = o.refund() {
+        d.refund_orders += 1;
+        d.refund_fen += r;
+    }
+}
+
+/// `shop_daily`: per shop and date. `agent_sales_amount +
+/// silent_sales_amount + other_sales_amount = sales_amount`; an order both
+/// credited and silent (inquiry over 24 h before it, inside the window) is
+/// agent sales.
 pub fn shop_daily(conv: &Conversations, orders: &[Order], attributions: &[Attribution]) -> PolarsResult<DataFrame> {
     let mut days: BTreeMap<(&str, i32), Day> = BTreeMap::new();
     for s in &conv.sessions {
@@ -47,34 +112,18 @@ pub fn shop_daily(conv: &Conversations, orders: &[Order], attributions: &[Attrib
         let o = &orders[a.order];
         if let Some(si) = a.session {
             let s = &conv.sessions[si];
-            let d = days.entry((&s.shop_id, s.day())).or_default();
-            d.ordered.insert(&o.buyer_id);
-            if o.paid_ts.is_some() {
-                d.paid.insert(&o.buyer_id);
-            } else {
-                d.unpaid_inquiry_orders += 1;
-            }
+            count_inquiry_order(days.entry((&s.shop_id, s.day())).or_default(), o, s.day());
         }
-        let d = days.entry((&o.shop_id, time::local_day(o.created_local))).or_default();
-        d.orders += 1;
-        d.silent_orders += a.is_silent as u32;
-        if o.paid_ts.is_some() {
-            d.paid_orders += 1;
-            d.paying_buyers.insert(&o.buyer_id);
-            d.sales_fen += o.amount_fen;
-            if a.is_silent {
-                d.silent_paid_orders += 1;
-            }
-            // Sales split into a partition: credited to an agent, else silent, else other
-            // (chatted, but no inquiry covers the order, e.g. after-sales chats).
-            match (a.agent_id.is_some(), a.is_silent) {
-                (true, _) => d.agent_sales_fen += o.amount_fen,
-                (false, true) => d.silent_sales_fen += o.amount_fen,
-                (false, false) => d.other_sales_fen += o.amount_fen,
-            }
-        }
+        count_order(
+            days.entry((&o.shop_id, time::local_day(o.created_local))).or_default(),
+            o,
+            a,
+        );
     }
-    let rows: Vec<_> = days.into_iter().collect();
+    frame(days.into_iter().collect())
+}
+
+fn frame(rows: Vec<((&str, i32), Day)>) -> PolarsResult<DataFrame> {
     let ratio = |n: usize, d: usize| (d > 0).then(|| n as f64 / d as f64);
     FrameBuilder::new(rows.len())
         .str(sd::SHOP_ID, rows.iter().map(|((s, _), _)| *s))
@@ -82,11 +131,11 @@ pub fn shop_daily(conv: &Conversations, orders: &[Order], attributions: &[Attrib
         .u32(sd::BUYERS, rows.iter().map(|(_, d)| d.buyers.len() as u32))
         .u32(sd::INQUIRIES, rows.iter().map(|(_, d)| d.inquiring.len() as u32))
         .u32(sd::ORDERED_BUYERS, rows.iter().map(|(_, d)| d.ordered.len() as u32))
-        .u32(sd::PAID_BUYERS, rows.iter().map(|(_, d)| d.paid.len() as u32))
+        .u32(sd::PAID_BUYERS, rows.iter().map(|(_, d)| d.paid_buyers() as u32))
         .u32(
             sd::LOST_INQUIRIES,
             rows.iter()
-                .map(|(_, d)| d.inquiring.difference(&d.ordered).count() as u32),
+                .map(|(_, d)| d.inquiring.iter().filter(|b| !d.ordered.contains_key(*b)).count() as u32),
         )
         .u32(
             sd::UNPAID_INQUIRY_ORDERS,
@@ -94,7 +143,7 @@ pub fn shop_daily(conv: &Conversations, orders: &[Order], attributions: &[Attrib
         )
         .opt_f64(
             sd::CONVERSION_RATE,
-            rows.iter().map(|(_, d)| ratio(d.paid.len(), d.inquiring.len())),
+            rows.iter().map(|(_, d)| ratio(d.paid_buyers(), d.inquiring.len())),
         )
         .u32(sd::ORDERS, rows.iter().map(|(_, d)| d.orders))
         .u32(sd::PAID_ORDERS, rows.iter().map(|(_, d)| d.paid_orders))
@@ -122,6 +171,31 @@ pub fn shop_daily(conv: &Conversations, orders: &[Order], attributions: &[Attrib
             sd::AVG_ORDER_VALUE,
             rows.iter()
                 .map(|(_, d)| (!d.paying_buyers.is_empty()).then(|| yuan(d.sales_fen) / d.paying_buyers.len() as f64)),
+        )
+        .u32(sd::UNPAID_BUYERS, rows.iter().map(|(_, d)| d.unpaid().count() as u32))
+        .f64(
+            sd::UNPAID_AMOUNT,
+            rows.iter().map(|(_, d)| yuan(d.unpaid().map(|f| f.unpaid_fen).sum())),
+        )
+        .u32(
+            sd::PAID_SAME_DAY_BUYERS,
+            rows.iter()
+                .map(|(_, d)| d.ordered.values().filter(|f| f.paid_same_day).count() as u32),
+        )
+        .u32(
+            sd::PAID_NEXT_DAY_BUYERS,
+            rows.iter()
+                .map(|(_, d)| d.ordered.values().filter(|f| f.paid_next_day).count() as u32),
+        )
+        .opt_f64(
+            sd::ORDER_TO_PAID_RATE,
+            rows.iter().map(|(_, d)| ratio(d.paid_buyers(), d.ordered.len())),
+        )
+        .u32(sd::REFUND_ORDERS, rows.iter().map(|(_, d)| d.refund_orders))
+        .f64(sd::REFUND_AMOUNT, rows.iter().map(|(_, d)| yuan(d.refund_fen)))
+        .f64(
+            sd::NET_SALES_AMOUNT,
+            rows.iter().map(|(_, d)| yuan(d.sales_fen - d.refund_fen)),
         )
         .build()
 }

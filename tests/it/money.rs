@@ -1,0 +1,158 @@
+//! The money side of the scorecard (issue 12), worked by hand: the funnel
+//! split per agent (询单 → 下单 → 付款, same day / next day / ever, 付款流失,
+//! 询单流失), refunds, 落实客单价 and the share of the shop's sales.
+
+use kefu::core::schema::{agent_daily as ad, agent_weekly as aw, shop_daily as sd};
+
+use crate::helpers::*;
+
+const ORDERS: &str = "order_id,shop_id,buyer_id,created_at,paid_at,amount,status,refund_amount\n";
+
+/// 小美 takes four inquiries on Monday 2026-11-16 — b1 pays the same day, b2
+/// orders that day and pays the next, b3 orders and never pays, b4 never
+/// orders; 小雨 takes b5, who pays the same day. b1 later gets 40 back.
+fn fixture() -> Fixture {
+    let f = Fixture::new();
+    for (name, buyer, at, agent) in [
+        ("a1", "b1", "10:00:00", "小美"),
+        ("a2", "b2", "10:10:00", "小美"),
+        ("a3", "b3", "10:20:00", "小美"),
+        ("a4", "b4", "10:30:00", "小美"),
+        ("a5", "b5", "10:40:00", "小雨"),
+    ] {
+        let reply = format!("{}:10", &at[..5]);
+        f.chat(
+            name,
+            buyer,
+            "2026-11-16",
+            &[(at, "buyer", "有货吗"), (&reply, agent, "有的亲")],
+        );
+    }
+    f.write(
+        "orders/orders.csv",
+        format!(
+            "{ORDERS}\
+O1,{SHOP},b1,2026-11-16 11:00:00,2026-11-16 11:05:00,100,refunded,40
+O2,{SHOP},b2,2026-11-16 12:00:00,2026-11-17 09:00:00,200,paid,
+O3,{SHOP},b3,2026-11-16 13:00:00,,300,created,
+O5,{SHOP},b5,2026-11-16 14:00:00,2026-11-16 14:01:00,100,paid,
+"
+        ),
+    );
+    f
+}
+
+#[test]
+fn funnel_refunds_and_order_value_per_agent() {
+    let a = fixture().analyse();
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    // Four inquiries; b1, b2, b3 ordered (three orders, 100 + 200 + 300).
+    assert_eq!(
+        (&d[ad::INQUIRIES], &d[ad::ORDERED_BUYERS], &d[ad::ORDERED_ORDERS]),
+        ("4", "3", "3")
+    );
+    assert_eq!(&d[ad::ORDERED_AMOUNT], "600.0");
+    // b1 and b2 paid: b1 on Monday, b2 on Tuesday (by the end of the next day).
+    assert_eq!((&d[ad::PAID_BUYERS], &d[ad::PAID_ORDERS]), ("2", "2"));
+    assert_eq!((&d[ad::PAID_SAME_DAY_BUYERS], &d[ad::PAID_NEXT_DAY_BUYERS]), ("1", "2"));
+    // 付款流失: b3 with its 300; 询单流失: b4.
+    assert_eq!((&d[ad::UNPAID_BUYERS], &d[ad::UNPAID_AMOUNT]), ("1", "300.0"));
+    assert_eq!(&d[ad::LOST_INQUIRIES], "1");
+    assert_eq!(&d[ad::ORDER_TO_PAID_RATE], format!("{:?}", 2.0 / 3.0).as_str());
+    assert_eq!(&d[ad::CONVERSION_RATE], "0.5");
+    // Sales 100 + 200 = 300, of which 40 refunded (1 refund of 2 paid orders).
+    assert_eq!((&d[ad::SALES_AMOUNT], &d[ad::NET_SALES_AMOUNT]), ("300.0", "260.0"));
+    assert_eq!(
+        (&d[ad::REFUND_ORDERS], &d[ad::REFUND_AMOUNT], &d[ad::REFUND_RATE]),
+        ("1", "40.0", "0.5")
+    );
+    // 落实客单价 = 300 ÷ 2 paid buyers; share of the shop's credited 300 + 100.
+    assert_eq!((&d[ad::AVG_ORDER_VALUE], &d[ad::SALES_SHARE]), ("150.0", "0.75"));
+    let y = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小雨")]);
+    assert_eq!((&y[ad::PAID_SAME_DAY_BUYERS], &y[ad::SALES_SHARE]), ("1", "0.25"));
+
+    // The week adds up the same numerators: one day, the same figures.
+    let w = row(&a.marts.agent_weekly, &[(aw::AGENT_ID, "测试店:小美")]);
+    for (c, v) in [
+        (aw::ORDERED_BUYERS, "3"),
+        (aw::UNPAID_BUYERS, "1"),
+        (aw::UNPAID_AMOUNT, "300.0"),
+        (aw::LOST_INQUIRIES, "1"),
+        (aw::PAID_NEXT_DAY_BUYERS, "2"),
+        (aw::REFUND_RATE, "0.5"),
+        (aw::AVG_ORDER_VALUE, "150.0"),
+        (aw::SALES_SHARE, "0.75"),
+    ] {
+        assert_eq!(&w[c], v, "{}", c.name);
+    }
+}
+
+/// With `sales_net_of_refunds`, 客单价 and the share count sales less refunds.
+#[test]
+fn order_value_net_of_refunds() {
+    let f = fixture();
+    let mut cfg = f.config();
+    cfg.metrics.sales_net_of_refunds = true;
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    // (300 − 40) ÷ 2 = 130; 260 of the shop's 260 + 100.
+    assert_eq!(&d[ad::AVG_ORDER_VALUE], "130.0");
+    assert_eq!(&d[ad::SALES_SHARE], format!("{:?}", 260.0 / 360.0).as_str());
+}
+
+#[test]
+fn shop_funnel_and_refunds() {
+    let a = fixture().analyse();
+    let d = row(&a.marts.shop_daily, &[(sd::DATE, "2026-11-16")]);
+    // By inquiry date: b1–b5 inquired, four ordered, three paid (b1, b5 the same day, b2 the next).
+    assert_eq!(
+        (&d[sd::INQUIRIES], &d[sd::ORDERED_BUYERS], &d[sd::PAID_BUYERS]),
+        ("5", "4", "3")
+    );
+    assert_eq!((&d[sd::PAID_SAME_DAY_BUYERS], &d[sd::PAID_NEXT_DAY_BUYERS]), ("2", "3"));
+    assert_eq!(
+        (&d[sd::UNPAID_BUYERS], &d[sd::UNPAID_AMOUNT], &d[sd::LOST_INQUIRIES]),
+        ("1", "300.0", "1")
+    );
+    assert_eq!(&d[sd::ORDER_TO_PAID_RATE], "0.75");
+    // By order date: O1, O2, O5 paid (400), O1 refunded 40.
+    assert_eq!((&d[sd::PAID_ORDERS], &d[sd::SALES_AMOUNT]), ("3", "400.0"));
+    assert_eq!(
+        (&d[sd::REFUND_ORDERS], &d[sd::REFUND_AMOUNT], &d[sd::NET_SALES_AMOUNT]),
+        ("1", "40.0", "360.0")
+    );
+}
+
+/// A refund larger than the order is a reject, and a `refunded` status
+/// without an amount refunds the whole order.
+#[test]
+fn refund_amounts_are_checked() {
+    let f = Fixture::new();
+    let p = f.write(
+        "orders/orders.csv",
+        format!(
+            "{ORDERS}O1,{SHOP},b1,2026-11-16 11:00:00,2026-11-16 11:05:00,100,refunded,150\n\
+O2,{SHOP},b1,2026-11-16 12:00:00,2026-11-16 12:05:00,80,refunded,\n"
+        ),
+    );
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "有货吗"), ("10:00:10", "小美", "有的")],
+    );
+    let a = f.analyse();
+    let r: Vec<_> = a
+        .staged
+        .rejects
+        .iter()
+        .filter(|r| r.file == p.display().to_string())
+        .collect();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].line, 2);
+    assert!(r[0].reason.contains("refund_amount 150.00"), "{}", r[0].reason);
+    assert_eq!(a.staged.orders.len(), 1);
+    assert_eq!(a.staged.orders[0].refund(), Some(8000));
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!((&d[ad::REFUND_AMOUNT], &d[ad::NET_SALES_AMOUNT]), ("80.0", "0.0"));
+}
