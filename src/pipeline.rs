@@ -45,11 +45,11 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
     st.start("sessions and turns");
     let flags: Vec<_> = text.iter().map(|t| t.flags).collect();
     let conv = sessions::build(&staged.messages, &flags, m);
-    drop(flags);
     st.done("sessions");
 
     st.start("order attribution");
-    let attributions = conversion::attribute(&staged.messages, &conv.sessions, &staged.orders, m);
+    let attributions = conversion::attribute(&staged.messages, &flags, &conv.sessions, &staged.orders, m);
+    drop(flags);
     st.done("conversion");
 
     st.start("violation rules");

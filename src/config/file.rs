@@ -179,6 +179,9 @@ pub struct TextConfig {
     pub intents: Option<PathBuf>,
     /// Words left out of hot words and question similarity.
     pub stopwords: Option<PathBuf>,
+    /// 催付 phrases (付款, 拍下, 尽快 …): what a chase must say when
+    /// `[metrics] chase_requires_phrase` is on.
+    pub pay_urge: Option<PathBuf>,
 }
 
 impl TextConfig {
@@ -194,12 +197,13 @@ impl TextConfig {
             "closing" => self.closing.as_ref(),
             "intents" => self.intents.as_ref(),
             "stopwords" => self.stopwords.as_ref(),
+            "pay_urge" => self.pay_urge.as_ref(),
             _ => None,
         }
     }
 
     /// Every lexicon path the section names, to resolve against the job's folder.
-    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 9] {
+    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 10] {
         [
             &mut self.user_dict,
             &mut self.question,
@@ -210,6 +214,7 @@ impl TextConfig {
             &mut self.closing,
             &mut self.intents,
             &mut self.stopwords,
+            &mut self.pay_urge,
         ]
     }
 }

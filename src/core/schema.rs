@@ -309,6 +309,13 @@ table! {
         AVG_ORDER_VALUE = "avg_order_value": F64 | null,
         /// The agent's share of the shop's credited sales that day (week).
         SALES_SHARE = "sales_share": F64 | null,
+        /// 催付: orders the agent chased (on the order's inquiry date, else its order date).
+        CHASED_ORDERS = "chased_orders": U32,
+        /// Chased orders paid after the chase, inside the chase window.
+        CHASED_PAID_ORDERS = "chased_paid_orders": U32,
+        CHASED_PAID_FEN = "chased_paid_fen": I64,
+        CHASED_PAID_AMOUNT = "chased_paid_amount": F64,
+        CHASE_SUCCESS_RATE = "chase_success_rate": F64 | null,
     }
 }
 
@@ -354,6 +361,9 @@ table! {
         ORDERED_FEN = "ordered_fen": I64,
         UNPAID_FEN = "unpaid_fen": I64,
         REFUND_FEN = "refund_fen": I64,
+        CHASED_ORDERS = "chased_orders": U32,
+        CHASED_PAID_ORDERS = "chased_paid_orders": U32,
+        CHASED_PAID_FEN = "chased_paid_fen": I64,
         AGENT_NAME = "agent_name": Str | null,
         TEAM = "team": Str | null,
         CONVERSION_RATE = "conversion_rate": F64 | null,
@@ -370,6 +380,8 @@ table! {
         NET_SALES_AMOUNT = "net_sales_amount": F64,
         AVG_ORDER_VALUE = "avg_order_value": F64 | null,
         SALES_SHARE = "sales_share": F64 | null,
+        CHASED_PAID_AMOUNT = "chased_paid_amount": F64,
+        CHASE_SUCCESS_RATE = "chase_success_rate": F64 | null,
         FIRST_QUESTION_ANSWER_RATE = "first_question_answer_rate": F64 | null,
         VIOLATIONS_WAIT_PER_100 = "violations_wait_per_100": F64 | null,
         VIOLATIONS_THINK_PER_100 = "violations_think_per_100": F64 | null,
@@ -415,6 +427,14 @@ table! {
         REFUND_ORDERS = "refund_orders": U32,
         REFUND_AMOUNT = "refund_amount": F64,
         NET_SALES_AMOUNT = "net_sales_amount": F64,
+        /// 催付 by order date: orders still unpaid `chase_min_wait_secs` after
+        /// creation, those an agent chased, those paid after the chase.
+        CHASEABLE_ORDERS = "chaseable_orders": U32,
+        CHASED_ORDERS = "chased_orders": U32,
+        CHASED_PAID_ORDERS = "chased_paid_orders": U32,
+        CHASED_PAID_AMOUNT = "chased_paid_amount": F64,
+        /// Chased ÷ chaseable orders.
+        CHASE_COVERAGE = "chase_coverage": F64 | null,
     }
 }
 

@@ -18,6 +18,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("closing", include_str!("../../pipelines/lexicons/closing.txt")),
     ("intents", include_str!("../../pipelines/lexicons/intents.txt")),
     ("stopwords", include_str!("../../pipelines/lexicons/stopwords.txt")),
+    ("pay_urge", include_str!("../../pipelines/lexicons/pay_urge.txt")),
     ("urge", include_str!("../../pipelines/lexicons/urge.txt")),
     ("follow_up", include_str!("../../pipelines/lexicons/follow_up.txt")),
     ("pushback", include_str!("../../pipelines/lexicons/pushback.txt")),
@@ -33,7 +34,7 @@ const BUILTIN: &[(&str, &str)] = &[
 /// The text layer's lexicons, by their `[text]` key, in the order their
 /// phrases reach the segmenter and the job hash. Rule lexicons come from the
 /// rule registry.
-pub const TEXT_LEXICONS: [&str; 9] = [
+pub const TEXT_LEXICONS: [&str; 10] = [
     "user_dict",
     "question",
     "greeting",
@@ -43,6 +44,7 @@ pub const TEXT_LEXICONS: [&str; 9] = [
     "closing",
     "intents",
     "stopwords",
+    "pay_urge",
 ];
 
 /// The built-in text of lexicon `name`.

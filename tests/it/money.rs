@@ -156,3 +156,102 @@ O2,{SHOP},b1,2026-11-16 12:00:00,2026-11-16 12:05:00,80,refunded,\n"
     let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
     assert_eq!((&d[ad::REFUND_AMOUNT], &d[ad::NET_SALES_AMOUNT]), ("80.0", "0.0"));
 }
+
+/// 催付 on Monday 2026-11-16, worked by hand (wait 300 s, window 24 h):
+/// - O1 (b1, after 小美's inquiry) unpaid at 10:10; 小雨 asks for payment at
+///   10:20, paid 10:30: chased by 小雨, paid after the chase;
+/// - O2 paid within 300 s: not chaseable;
+/// - O3 unpaid; 小美 writes at 12:03 (too early) and 12:10 (亲在吗): chased, never paid;
+/// - O4 a silent order chased by 小美 (拍下…付款) at 14:00 and paid at 15:00;
+/// - O5 chased by 小美 at 15:30 (记得付款), paid the next day after the window.
+fn chase_fixture() -> Fixture {
+    let f = Fixture::new();
+    f.chat(
+        "b1",
+        "b1",
+        "2026-11-16",
+        &[
+            ("10:00:00", "buyer", "有货吗"),
+            ("10:00:10", "小美", "有的亲"),
+            ("10:20:00", "小雨", "亲，库存紧张，记得尽快付款哦"),
+        ],
+    );
+    f.chat(
+        "b3",
+        "b3",
+        "2026-11-16",
+        &[("12:03:00", "小美", "亲收到了吗"), ("12:10:00", "小美", "亲在吗")],
+    );
+    f.chat(
+        "b4",
+        "b4",
+        "2026-11-16",
+        &[("14:00:00", "小美", "亲，拍下的宝贝还没付款哦")],
+    );
+    f.chat("b5", "b5", "2026-11-16", &[("15:30:00", "小美", "亲，记得付款哦")]);
+    f.write(
+        "orders/orders.csv",
+        format!(
+            "{ORDERS}\
+O1,{SHOP},b1,2026-11-16 10:05:00,2026-11-16 10:30:00,100,paid,
+O2,{SHOP},b2,2026-11-16 11:00:00,2026-11-16 11:02:00,50,paid,
+O3,{SHOP},b3,2026-11-16 12:00:00,,300,created,
+O4,{SHOP},b4,2026-11-16 13:00:00,2026-11-16 15:00:00,80,paid,
+O5,{SHOP},b5,2026-11-16 15:00:00,2026-11-17 16:00:00,60,paid,
+"
+        ),
+    );
+    f
+}
+
+#[test]
+fn payment_chasing() {
+    let a = chase_fixture().analyse();
+    let mei = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    let yu = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小雨")]);
+    // 小雨 chased O1 into payment although 小美 is credited with it (落实).
+    assert_eq!(
+        (
+            &yu[ad::CHASED_ORDERS],
+            &yu[ad::CHASED_PAID_ORDERS],
+            &yu[ad::CHASED_PAID_AMOUNT]
+        ),
+        ("1", "1", "100.0")
+    );
+    assert_eq!(&yu[ad::CHASE_SUCCESS_RATE], "1.0");
+    assert_eq!((&mei[ad::ORDERED_ORDERS], &mei[ad::PAID_BUYERS]), ("1", "1"));
+    // 小美 chased O3, O4, O5; only O4 was paid inside the window (a silent order chased into payment).
+    assert_eq!(
+        (
+            &mei[ad::CHASED_ORDERS],
+            &mei[ad::CHASED_PAID_ORDERS],
+            &mei[ad::CHASED_PAID_AMOUNT]
+        ),
+        ("3", "1", "80.0")
+    );
+    assert_eq!(&mei[ad::CHASE_SUCCESS_RATE], format!("{:?}", 1.0 / 3.0).as_str());
+    // The shop: four chaseable orders (all but O2), four chased.
+    let d = row(&a.marts.shop_daily, &[(sd::DATE, "2026-11-16")]);
+    assert_eq!(
+        (
+            &d[sd::CHASEABLE_ORDERS],
+            &d[sd::CHASED_ORDERS],
+            &d[sd::CHASED_PAID_ORDERS]
+        ),
+        ("4", "4", "2")
+    );
+    assert_eq!((&d[sd::CHASE_COVERAGE], &d[sd::CHASED_PAID_AMOUNT]), ("1.0", "180.0"));
+}
+
+/// With `chase_requires_phrase`, 亲在吗 is no chase: O3 goes unchased.
+#[test]
+fn payment_chasing_with_a_required_phrase() {
+    let f = chase_fixture();
+    let mut cfg = f.config();
+    cfg.metrics.chase_requires_phrase = true;
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+    let mei = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!((&mei[ad::CHASED_ORDERS], &mei[ad::CHASED_PAID_ORDERS]), ("2", "1"));
+    let d = row(&a.marts.shop_daily, &[(sd::DATE, "2026-11-16")]);
+    assert_eq!((&d[sd::CHASED_ORDERS], &d[sd::CHASE_COVERAGE]), ("3", "0.75"));
+}

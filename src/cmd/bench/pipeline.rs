@@ -66,7 +66,8 @@ pub fn figures(a: &Analysis, m: &Metrics) -> Figures {
     // (agent key, inquiry day, buyer) → (paid, paid same day, paid by next day, ordered fen, unpaid fen).
     type Buyer = (bool, bool, bool, i64, i64);
     let mut buyers: BTreeMap<(String, i32, &str), Buyer> = BTreeMap::new();
-    for at in conversion::attribute(&a.staged.messages, &sessions, &a.staged.orders, m) {
+    let flags: Vec<_> = a.text.iter().map(|t| t.flags).collect();
+    for at in conversion::attribute(&a.staged.messages, &flags, &sessions, &a.staged.orders, m) {
         let (Some(agent), Some(si)) = (at.agent_id, at.session) else {
             continue;
         };

@@ -115,7 +115,7 @@ fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize>
         .filter(|&i| w.str(aw::SHOP_ID, i) == Some(shop) && w.str(aw::WEEK, i) == Some(latest))
         .collect();
     rows.sort_by_key(|&i| w.u32(aw::RANK, i).unwrap_or(0));
-    h.push_str("<table><tr><th>排名</th><th class=\"l\">客服</th><th>得分</th><th>排名变化</th><th>询单</th><th>转化率</th><th>销售额</th><th>客单价</th><th>付款流失</th><th>退款率</th><th>首响</th><th>首问有效回复</th><th>平响</th><th>3分钟回复率</th><th>等</th><th>想</th><th>烦</th></tr>");
+    h.push_str("<table><tr><th>排名</th><th class=\"l\">客服</th><th>得分</th><th>排名变化</th><th>询单</th><th>转化率</th><th>销售额</th><th>客单价</th><th>付款流失</th><th>催付成功</th><th>退款率</th><th>首响</th><th>首问有效回复</th><th>平响</th><th>3分钟回复率</th><th>等</th><th>想</th><th>烦</th></tr>");
     for &i in &rows {
         let change = match w.i64(aw::RANK_CHANGE, i) {
             Some(c) if c > 0 => format!("↑{c}"),
@@ -129,9 +129,10 @@ fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize>
             ""
         };
         let n = |c: Col| w.num(c, i).unwrap_or(0.0);
+        let chased = format!("{:.0}/{:.0}", n(aw::CHASED_PAID_ORDERS), n(aw::CHASED_ORDERS));
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"l\">{}{small}</td><td>{:.1}</td><td>{change}</td><td>{}</td><td>{}</td><td>¥{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"l\">{}{small}</td><td>{:.1}</td><td>{change}</td><td>{}</td><td>{}</td><td>¥{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             n(aw::RANK),
             esc(w.str(aw::AGENT_ID, i).unwrap_or_default()),
             n(aw::SCORE),
@@ -140,6 +141,7 @@ fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize>
             n(aw::SALES_AMOUNT),
             money(w.f64(aw::AVG_ORDER_VALUE, i)),
             n(aw::UNPAID_BUYERS),
+            chased,
             pct(w.f64(aw::REFUND_RATE, i)),
             fmt_opt(w.f64(aw::FIRST_RESPONSE_AVG_SECS, i), 0, "s"),
             fmt_opt(w.f64(aw::FIRST_ANSWER_AVG_SECS, i), 0, "s"),
@@ -285,7 +287,8 @@ fn funnel(h: &mut String, sd_rows: &Rows) {
         let _ = write!(
             h,
             "<div class=\"card\"><h3>{}</h3>{}<p class=\"ev\">询单流失 {:.0} 人 · 付款流失 {:.0} 人 ¥{:.0} · 当日付款 {:.0} 人 · 次日内付款 {:.0} 人</p>\
-<p class=\"ev\">静默付款订单占比 {} · 客服销售额 ¥{:.0} · 静默销售额 ¥{:.0} · 退款 {:.0} 单 ¥{:.0} · 净销售额 ¥{:.0}</p></div>",
+<p class=\"ev\">静默付款订单占比 {} · 客服销售额 ¥{:.0} · 静默销售额 ¥{:.0} · 退款 {:.0} 单 ¥{:.0} · 净销售额 ¥{:.0}</p>\
+<p class=\"ev\">催付: 可催 {:.0} 单 · 已催 {:.0} 单 · 催回付款 {:.0} 单 ¥{:.0}</p></div>",
             esc(&shop),
             hbars(&funnel, "#2f6fdf", |x| format!("{x:.0}")),
             sum(sd::LOST_INQUIRIES),
@@ -299,6 +302,10 @@ fn funnel(h: &mut String, sd_rows: &Rows) {
             sum(sd::REFUND_ORDERS),
             sum(sd::REFUND_AMOUNT),
             sum(sd::NET_SALES_AMOUNT),
+            sum(sd::CHASEABLE_ORDERS),
+            sum(sd::CHASED_ORDERS),
+            sum(sd::CHASED_PAID_ORDERS),
+            sum(sd::CHASED_PAID_AMOUNT),
         );
     }
     h.push_str("</div>");

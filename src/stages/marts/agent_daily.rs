@@ -13,7 +13,7 @@ use crate::core::model::Agent;
 use crate::core::schema::{agent_daily as ad, Col, Ty};
 
 /// Count columns: 0 when a source has no row, summed over a week.
-pub const COUNTS: [Col; 25] = [
+pub const COUNTS: [Col; 27] = [
     ad::SESSIONS,
     ad::BUYERS,
     ad::INQUIRIES,
@@ -39,9 +39,11 @@ pub const COUNTS: [Col; 25] = [
     ad::PAID_SAME_DAY_BUYERS,
     ad::PAID_NEXT_DAY_BUYERS,
     ad::REFUND_ORDERS,
+    ad::CHASED_ORDERS,
+    ad::CHASED_PAID_ORDERS,
 ];
 /// Integer sums behind the rates (ms, fen): summed, never averaged.
-pub const SUMS: [Col; 7] = [
+pub const SUMS: [Col; 8] = [
     ad::RESPONSE_SUM_MS,
     ad::FIRST_RESPONSE_SUM_MS,
     ad::FIRST_ANSWER_SUM_MS,
@@ -49,6 +51,7 @@ pub const SUMS: [Col; 7] = [
     ad::ORDERED_FEN,
     ad::UNPAID_FEN,
     ad::REFUND_FEN,
+    ad::CHASED_PAID_FEN,
 ];
 
 /// A credited buyer's orders on one inquiry date, before they are counted per agent.
@@ -107,6 +110,8 @@ pub fn rate_columns(period: Col, net: bool) -> PolarsResult<Vec<Expr>> {
         yuan(net_fen).alias(ad::NET_SALES_AMOUNT.name),
         ratio_of(sales.clone(), ad::PAID_BUYERS.col(), 100.0).alias(ad::AVG_ORDER_VALUE.name),
         ratio_of(sales, shop_sales, 1.0).alias(ad::SALES_SHARE.name),
+        yuan(ad::CHASED_PAID_FEN.col()).alias(ad::CHASED_PAID_AMOUNT.name),
+        ratio(ad::CHASED_PAID_ORDERS, ad::CHASED_ORDERS, 1.0).alias(ad::CHASE_SUCCESS_RATE.name),
     ])
 }
 
@@ -205,6 +210,14 @@ fn parts(x: &Facts) -> PolarsResult<Vec<DataFrame>> {
             ],
         ),
         credited(x),
+        group(
+            &x.chases,
+            vec![
+                typed(len(), ad::CHASED_ORDERS),
+                typed(f::CHASED_PAID.col().sum(), ad::CHASED_PAID_ORDERS),
+                f::CHASED_PAID_FEN.col().sum().alias(ad::CHASED_PAID_FEN.name),
+            ],
+        ),
         group(
             &x.violations,
             vec![

@@ -14,7 +14,7 @@ use crate::core::registry::Category;
 use crate::core::schema::{agent_daily as ad, Col, Ty};
 use crate::core::settings::Metrics;
 use crate::core::time;
-use crate::stages::conversion::Attribution;
+use crate::stages::conversion::{Attribution, Chase};
 use crate::stages::rules::Violation;
 use crate::stages::sessions::Conversations;
 
@@ -41,6 +41,8 @@ pub const PAID_D0: Col = Col::new("paid_d0", Ty::Bool, false);
 pub const PAID_D1: Col = Col::new("paid_d1", Ty::Bool, false);
 /// The refund of a paid order (0 when none).
 pub const REFUND_FEN: Col = Col::new("refund_fen", Ty::I64, false);
+pub const CHASED_PAID: Col = Col::new("chased_paid", Ty::U32, false);
+pub const CHASED_PAID_FEN: Col = Col::new("chased_paid_fen", Ty::I64, false);
 pub const WAIT: Col = Col::new("w", Ty::U32, false);
 pub const THINK: Col = Col::new("t", Ty::U32, false);
 pub const ANNOY: Col = Col::new("a", Ty::U32, false);
@@ -91,6 +93,8 @@ pub struct Facts {
     pub attributed: DataFrame,
     /// One row per violation with an agent.
     pub violations: DataFrame,
+    /// One row per chased order (催付), keyed by the chasing agent.
+    pub chases: DataFrame,
 }
 
 /// What the facts are built from.
@@ -116,6 +120,7 @@ pub fn facts<'a>(x: &Inputs<'a>) -> PolarsResult<Facts> {
         first_questions: first_questions(x, &mut k)?,
         attributed: attributed(x, &mut k)?,
         violations: violations(x, &mut k)?,
+        chases: chases(x, &mut k)?,
         keys: k.frame()?,
     })
 }
@@ -274,5 +279,30 @@ fn violations<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFram
         .u32(WAIT, vs.iter().map(of(Category::Wait)))
         .u32(THINK, vs.iter().map(of(Category::Think)))
         .u32(ANNOY, vs.iter().map(of(Category::Annoy)))
+        .build()
+}
+
+fn chases<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let cs: Vec<(&Order, &Chase, i32)> = x
+        .attributions
+        .iter()
+        .filter_map(|a| {
+            let o = &x.orders[a.order];
+            let chase = a.chase.as_ref().filter(|c| c.agent_id.is_some())?;
+            // The inquiry's date, as the conversion columns; a silent order's own date.
+            let day = a
+                .session
+                .map_or(time::local_day(o.created_local), |s| x.conv.sessions[s].day());
+            Some((o, chase, day))
+        })
+        .collect();
+    FrameBuilder::new(cs.len())
+        .u32(KA, cs.iter().map(|(o, c, _)| k.ka(&o.shop_id, agent(&c.agent_id))))
+        .date(DATE, cs.iter().map(|(_, _, d)| *d))
+        .u32(CHASED_PAID, cs.iter().map(|(_, c, _)| c.paid as u32))
+        .i64(
+            CHASED_PAID_FEN,
+            cs.iter().map(|(o, c, _)| if c.paid { o.amount_fen } else { 0 }),
+        )
         .build()
 }

@@ -41,6 +41,10 @@ struct Day<'a> {
     other_sales_fen: i64,
     refund_orders: u32,
     refund_fen: i64,
+    chaseable_orders: u32,
+    chased_orders: u32,
+    chased_paid_orders: u32,
+    chased_paid_fen: i64,
 }
 
 impl Day<'_> {
@@ -73,6 +77,14 @@ fn count_inquiry_order<'a>(d: &mut Day<'a>, o: &'a Order, day: i32) {
 fn count_order<'a>(d: &mut Day<'a>, o: &'a Order, a: &Attribution) {
     d.orders += 1;
     d.silent_orders += a.is_silent as u32;
+    d.chaseable_orders += a.chaseable as u32;
+    if let Some(c) = &a.chase {
+        d.chased_orders += 1;
+        if c.paid {
+            d.chased_paid_orders += 1;
+            d.chased_paid_fen += o.amount_fen;
+        }
+    }
     if o.paid_ts.is_none() {
         return;
     }
@@ -196,6 +208,18 @@ fn frame(rows: Vec<((&str, i32), Day)>) -> PolarsResult<DataFrame> {
         .f64(
             sd::NET_SALES_AMOUNT,
             rows.iter().map(|(_, d)| yuan(d.sales_fen - d.refund_fen)),
+        )
+        .u32(sd::CHASEABLE_ORDERS, rows.iter().map(|(_, d)| d.chaseable_orders))
+        .u32(sd::CHASED_ORDERS, rows.iter().map(|(_, d)| d.chased_orders))
+        .u32(sd::CHASED_PAID_ORDERS, rows.iter().map(|(_, d)| d.chased_paid_orders))
+        .f64(
+            sd::CHASED_PAID_AMOUNT,
+            rows.iter().map(|(_, d)| yuan(d.chased_paid_fen)),
+        )
+        .opt_f64(
+            sd::CHASE_COVERAGE,
+            rows.iter()
+                .map(|(_, d)| ratio(d.chased_orders as usize, d.chaseable_orders as usize)),
         )
         .build()
 }

@@ -114,6 +114,9 @@ pub struct TextEngine {
     pub(super) particles: Lexicon,
     pub(super) closing: Lexicon,
     pub(super) after_sales: PhraseMatcher,
+    /// 催付 phrases; matched on the tokens as they are, never added to jieba,
+    /// so they change no one's segmentation.
+    pub(super) pay_urge: PhraseMatcher,
     pub intents: IntentModel,
     pub stopwords: Lexicon,
     /// The enabled rules' lexicons, matched in one pass.
@@ -157,6 +160,7 @@ impl TextEngine {
             particles: engine_words("particles"),
             closing: engine_words("closing"),
             after_sales: PhraseMatcher::new("after_sales", engine_words("after_sales"))?,
+            pay_urge: PhraseMatcher::new("pay_urge", engine_words("pay_urge"))?,
             intents,
             stopwords: engine_words("stopwords"),
             hits: RuleHits::new(lexicons)?,

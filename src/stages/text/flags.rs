@@ -20,6 +20,8 @@ pub struct Flags {
     pub is_filler: bool,
     /// Agent sends a real answer: non-filler text, an image, an item or order card, a voice message.
     pub is_substantive: bool,
+    /// Agent asks the buyer to pay (`pay_urge.txt`): what a 催付 may have to say.
+    pub is_pay_urge: bool,
 }
 
 /// Interrogative morphemes that make any token starting with them a question word.
@@ -107,6 +109,7 @@ impl TextEngine {
                     .words()
                     .all(|t| self.filler.contains(t) || self.particles.contains(t));
                 f.is_substantive = !f.is_filler;
+                f.is_pay_urge = !self.pay_urge.find(tk).is_empty();
             }
         }
         f
