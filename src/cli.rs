@@ -155,6 +155,15 @@ pub struct RunArgs {
     /// Agent roster (agent_id, name, team).
     #[arg(long, value_name = "PATH")]
     pub agents: Option<PathBuf>,
+    /// Optional refunds (order_id, shop_id, refund_at, amount, stage, reason); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub refunds: Vec<PathBuf>,
+    /// Optional buyers from the CRM (shop_id, buyer_id, first_paid_at, member_level); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub buyers: Vec<PathBuf>,
+    /// Optional sales targets (shop_id, agent_id or team, period, target_sales); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub targets: Vec<PathBuf>,
     /// Output folder, replaced atomically when the run succeeds.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -61,6 +61,8 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
         messages: &staged.messages,
         orders: &staged.orders,
         agents: &staged.agents,
+        buyers: &staged.buyers,
+        targets: &staged.targets,
         conv: &conv,
         text: &text,
         words: &words,
@@ -118,6 +120,7 @@ pub fn run(settings: &Settings, extra: &dyn Fn(&Path) -> Result<()>) -> Result<(
         tables: manifest::table_counts(&a.staged.files),
         inputs: a.staged.files.clone(),
         outputs,
+        order_history_days: a.marts.order_history_days.clone(),
         stage_ms,
         wall_ms: t0.elapsed().as_millis() as u64,
     };

@@ -38,6 +38,17 @@ pub struct InputConfig {
     /// Optional agent roster (`agent_id, name, team`).
     #[serde(default)]
     pub agents: Option<PathBuf>,
+    /// Optional refunds (`order_id, shop_id?, refund_at, amount, stage, reason`):
+    /// when a shop has them, an order's refund is the sum of its rows here.
+    #[serde(default)]
+    pub refunds: Vec<PathBuf>,
+    /// Optional buyers from the shop's CRM (`shop_id, buyer_id, first_paid_at,
+    /// member_level`): first purchases before the orders in hand.
+    #[serde(default)]
+    pub buyers: Vec<PathBuf>,
+    /// Optional sales targets (`shop_id, agent_id | team, period, target_sales`).
+    #[serde(default)]
+    pub targets: Vec<PathBuf>,
     /// Shop for 千牛 transcripts whose nicks carry none (no `店铺:客服` nick);
     /// without it the file name (without extension) is used.
     #[serde(default)]

@@ -34,6 +34,9 @@ pub struct Overrides {
     pub messages: Vec<PathBuf>,
     pub orders: Vec<PathBuf>,
     pub agents: Option<PathBuf>,
+    pub refunds: Vec<PathBuf>,
+    pub buyers: Vec<PathBuf>,
+    pub targets: Vec<PathBuf>,
     pub out: Option<PathBuf>,
     pub shop: Option<String>,
 }
@@ -69,6 +72,15 @@ impl Overrides {
         }
         if self.agents.is_some() {
             cfg.input.agents = self.agents;
+        }
+        for (from, to) in [
+            (self.refunds, &mut cfg.input.refunds),
+            (self.buyers, &mut cfg.input.buyers),
+            (self.targets, &mut cfg.input.targets),
+        ] {
+            if !from.is_empty() {
+                *to = from;
+            }
         }
         if let Some(out) = self.out {
             cfg.output.dir = out;
@@ -124,6 +136,9 @@ impl PipelineConfig {
         };
         self.input.messages.iter_mut().for_each(j);
         self.input.orders.iter_mut().for_each(j);
+        self.input.refunds.iter_mut().for_each(j);
+        self.input.buyers.iter_mut().for_each(j);
+        self.input.targets.iter_mut().for_each(j);
         if let Some(p) = self.input.agents.as_mut() {
             j(p)
         }
@@ -177,6 +192,9 @@ impl PipelineConfig {
             messages: self.input.messages.clone(),
             orders: self.input.orders.clone(),
             agents: self.input.agents.clone(),
+            refunds: self.input.refunds.clone(),
+            buyers: self.input.buyers.clone(),
+            targets: self.input.targets.clone(),
             shop: self.input.shop.clone(),
             transcript_header,
         })

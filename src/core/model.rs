@@ -229,6 +229,72 @@ pub struct Order {
     pub amount_fen: i64,
     pub status: Option<OrderStatus>,
     pub refund_fen: Option<i64>,
+    /// From the optional `refunds` input: when the (first) refund was made,
+    /// and the stage and reason the shop recorded.
+    pub refund_detail: Option<Box<RefundDetail>>,
+    pub file_idx: u32,
+    pub line: u64,
+}
+
+/// What the `refunds` input adds to an order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RefundDetail {
+    pub first_refund_local: Option<i64>,
+    pub stage: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// One row of the optional `refunds` input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Refund {
+    pub order_id: String,
+    /// Needed only where an order id is used in more than one shop.
+    pub shop_id: Option<Name>,
+    pub refund_ts: Option<i64>,
+    pub refund_local: Option<i64>,
+    pub amount_fen: i64,
+    pub stage: Option<String>,
+    pub reason: Option<String>,
+    pub file_idx: u32,
+    pub line: u64,
+}
+
+/// One row of the optional `buyers` input (the shop's CRM): what the orders
+/// in hand cannot know about a buyer's history.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BuyerInfo {
+    pub shop_id: Name,
+    pub buyer_id: Name,
+    /// The buyer's first paid order ever in the shop, if known.
+    pub first_paid_ts: Option<i64>,
+    pub member_level: Option<String>,
+    pub file_idx: u32,
+    pub line: u64,
+}
+
+/// Who a sales target is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TargetHolder {
+    Agent(String),
+    Team(String),
+}
+
+/// The period of a sales target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Period {
+    /// An ISO week: year and week number.
+    Week(i32, u32),
+    /// A calendar month: year and month.
+    Month(i32, u32),
+}
+
+/// One row of the optional `targets` input: a sales target (指标).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub shop_id: Name,
+    pub holder: TargetHolder,
+    pub period: Period,
+    pub target_fen: i64,
     pub file_idx: u32,
     pub line: u64,
 }

@@ -141,6 +141,11 @@ table! {
         BUYER_STARTED = "buyer_started": Bool,
         INTENT = "intent": Str | null,
         DATE = "date": Date,
+        /// 老客: the buyer had paid an order in the shop before the session
+        /// started (by the orders in hand, or the CRM's `first_paid_at`).
+        RETURNING_BUYER = "returning_buyer": Bool,
+        /// From the optional `buyers` input.
+        MEMBER_LEVEL = "member_level": Str | null,
     }
 }
 
@@ -232,6 +237,10 @@ table! {
         STATUS = "status": Str | null,
         REFUND_AMOUNT = "refund_amount": F64 | null,
         DATE = "date": Date,
+        /// From the optional `refunds` input: the first refund's time, the stage and reason.
+        REFUND_AT = "refund_at": Datetime | null,
+        REFUND_STAGE = "refund_stage": Str | null,
+        REFUND_REASON = "refund_reason": Str | null,
     }
 }
 
@@ -316,6 +325,14 @@ table! {
         CHASED_PAID_FEN = "chased_paid_fen": I64,
         CHASED_PAID_AMOUNT = "chased_paid_amount": F64,
         CHASE_SUCCESS_RATE = "chase_success_rate": F64 | null,
+        /// 新客 / 老客: inquiries and paid buyers by whether the buyer had
+        /// paid in the shop before the inquiry.
+        INQUIRIES_NEW = "inquiries_new": U32,
+        INQUIRIES_RETURNING = "inquiries_returning": U32,
+        PAID_BUYERS_NEW = "paid_buyers_new": U32,
+        PAID_BUYERS_RETURNING = "paid_buyers_returning": U32,
+        CONVERSION_RATE_NEW = "conversion_rate_new": F64 | null,
+        CONVERSION_RATE_RETURNING = "conversion_rate_returning": F64 | null,
     }
 }
 
@@ -364,6 +381,10 @@ table! {
         CHASED_ORDERS = "chased_orders": U32,
         CHASED_PAID_ORDERS = "chased_paid_orders": U32,
         CHASED_PAID_FEN = "chased_paid_fen": I64,
+        INQUIRIES_NEW = "inquiries_new": U32,
+        INQUIRIES_RETURNING = "inquiries_returning": U32,
+        PAID_BUYERS_NEW = "paid_buyers_new": U32,
+        PAID_BUYERS_RETURNING = "paid_buyers_returning": U32,
         AGENT_NAME = "agent_name": Str | null,
         TEAM = "team": Str | null,
         CONVERSION_RATE = "conversion_rate": F64 | null,
@@ -382,6 +403,12 @@ table! {
         SALES_SHARE = "sales_share": F64 | null,
         CHASED_PAID_AMOUNT = "chased_paid_amount": F64,
         CHASE_SUCCESS_RATE = "chase_success_rate": F64 | null,
+        CONVERSION_RATE_NEW = "conversion_rate_new": F64 | null,
+        CONVERSION_RATE_RETURNING = "conversion_rate_returning": F64 | null,
+        /// The agent's sales target for the week (the `targets` input), and
+        /// credited sales ÷ target (指标完成率).
+        TARGET_SALES = "target_sales": F64 | null,
+        TARGET_COMPLETION = "target_completion": F64 | null,
         FIRST_QUESTION_ANSWER_RATE = "first_question_answer_rate": F64 | null,
         VIOLATIONS_WAIT_PER_100 = "violations_wait_per_100": F64 | null,
         VIOLATIONS_THINK_PER_100 = "violations_think_per_100": F64 | null,
@@ -435,6 +462,50 @@ table! {
         CHASED_PAID_AMOUNT = "chased_paid_amount": F64,
         /// Chased ÷ chaseable orders.
         CHASE_COVERAGE = "chase_coverage": F64 | null,
+        /// 新客 / 老客, by inquiry date.
+        INQUIRIES_NEW = "inquiries_new": U32,
+        INQUIRIES_RETURNING = "inquiries_returning": U32,
+        PAID_BUYERS_NEW = "paid_buyers_new": U32,
+        PAID_BUYERS_RETURNING = "paid_buyers_returning": U32,
+        CONVERSION_RATE_NEW = "conversion_rate_new": F64 | null,
+        CONVERSION_RATE_RETURNING = "conversion_rate_returning": F64 | null,
+    }
+}
+
+table! {
+    /// Per shop and ISO week (by payment date): paying buyers, repeat
+    /// purchases (复购) and how much order history the figures stand on.
+    shop_weekly {
+        SHOP_ID = "shop_id": Str,
+        WEEK = "week": Str,
+        PAYING_BUYERS = "paying_buyers": U32,
+        /// Buyers with two or more orders paid in the week.
+        REPEAT_BUYERS = "repeat_buyers": U32,
+        /// repeat_buyers ÷ paying_buyers.
+        REPEAT_PURCHASE_RATE = "repeat_purchase_rate": F64 | null,
+        /// Paying buyers who had paid in the shop before the week (老客).
+        RETURNING_BUYERS = "returning_buyers": U32,
+        /// Orders paid in the week after an earlier paid order of the same buyer.
+        REPURCHASES = "repurchases": U32,
+        /// Median days from a buyer's previous paid order to a repurchase in the week.
+        REPURCHASE_DAYS_MEDIAN = "repurchase_days_median": F64 | null,
+        /// Days of order history in the data before the week's Monday.
+        ORDER_HISTORY_DAYS = "order_history_days": I64,
+    }
+}
+
+table! {
+    /// Per sales target (the optional `targets` input): the credited sales of
+    /// its agent (or of its team's agents, by the roster) in its week or
+    /// month, by inquiry date, and the completion.
+    targets {
+        SHOP_ID = "shop_id": Str,
+        HOLDER_KIND = "holder_kind": Str,
+        HOLDER = "holder": Str,
+        PERIOD = "period": Str,
+        TARGET_SALES = "target_sales": F64,
+        SALES_AMOUNT = "sales_amount": F64,
+        TARGET_COMPLETION = "target_completion": F64,
     }
 }
 
@@ -480,7 +551,7 @@ table! {
 }
 
 /// Every table a run writes, in the order the sink writes them.
-pub const TABLES: [Table; 12] = [
+pub const TABLES: [Table; 14] = [
     messages::TABLE,
     sessions::TABLE,
     question_intents::TABLE,
@@ -492,13 +563,15 @@ pub const TABLES: [Table; 12] = [
     violations::TABLE,
     agent_daily::TABLE,
     agent_weekly::TABLE,
+    shop_weekly::TABLE,
+    targets::TABLE,
     rejects::TABLE,
 ];
 
 /// Weekly score components: the `agent_weekly` column scored and the column
 /// its points (0–100) go to. The `[scoring.components.*]` keys are the
 /// scored columns' names.
-pub const SCORE_COMPONENTS: [(Col, Col); 8] = {
+pub const SCORE_COMPONENTS: [(Col, Col); 9] = {
     use agent_weekly as w;
     [
         (w::CONVERSION_RATE, w::CONVERSION_RATE.renamed("score_conversion_rate")),
@@ -517,6 +590,10 @@ pub const SCORE_COMPONENTS: [(Col, Col); 8] = {
         (
             w::RESPONSE_AVG_SECS,
             w::RESPONSE_AVG_SECS.renamed("score_response_avg_secs"),
+        ),
+        (
+            w::TARGET_COMPLETION,
+            w::TARGET_COMPLETION.renamed("score_target_completion"),
         ),
         (
             w::VIOLATIONS_ANNOY_PER_100,

@@ -30,6 +30,10 @@ pub struct Input {
     pub messages: Vec<PathBuf>,
     pub orders: Vec<PathBuf>,
     pub agents: Option<PathBuf>,
+    /// Optional inputs: refunds, buyers (CRM), sales targets.
+    pub refunds: Vec<PathBuf>,
+    pub buyers: Vec<PathBuf>,
+    pub targets: Vec<PathBuf>,
     /// Shop of 千牛 transcripts whose nicks carry none.
     pub shop: Option<String>,
     /// Header line of a 千牛 client kefu does not know, with groups `nick` and `time`.

@@ -142,6 +142,11 @@ pub fn iso_week(day: i32) -> String {
     format!("{}-W{:02}", w.year(), w.week())
 }
 
+/// The Monday of a day's ISO week (days since 1970-01-01).
+pub fn week_start(day: i32) -> i32 {
+    day - (iso_weekday(day) as i32 - 1)
+}
+
 /// ISO weekday, 1 = Monday … 7 = Sunday.
 pub fn iso_weekday(day: i32) -> u32 {
     naive_date(day).weekday().number_from_monday()

@@ -149,16 +149,16 @@ fn empty_orders_file_is_valid() {
 fn shop_daily_funnel_by_hand() {
     let f = inquiry_and_orders();
     let a = f.analyse();
-    let d = kefu::stages::marts::shop_daily::shop_daily(&a.conv, &a.staged.orders, &a.attributions).unwrap();
+    let d = &a.marts.shop_daily;
     // 2026-11-16: buyers b1 and b2 chatted; only b1 inquired; O1 (paid 99.00) converts it.
-    let mon = row(&d, &[(sd::DATE, "2026-11-16")]);
+    let mon = row(d, &[(sd::DATE, "2026-11-16")]);
     assert_eq!(
         (&mon[sd::BUYERS], &mon[sd::INQUIRIES], &mon[sd::PAID_BUYERS]),
         ("2", "1", "1")
     );
     assert_eq!((&mon[sd::LOST_INQUIRIES], &mon[sd::CONVERSION_RATE]), ("0", "1.0"));
     // 2026-11-17: O1 (99.00, credited and silent), O3 (not paid), O4 (not paid, silent).
-    let tue = row(&d, &[(sd::DATE, "2026-11-17")]);
+    let tue = row(d, &[(sd::DATE, "2026-11-17")]);
     assert_eq!(
         (&tue[sd::ORDERS], &tue[sd::PAID_ORDERS], &tue[sd::SILENT_ORDERS]),
         ("3", "1", "2")
@@ -168,7 +168,7 @@ fn shop_daily_funnel_by_hand() {
         ("99.0", "0.0")
     );
     // 2026-11-18: O2 (59.90 paid, silent, outside the window).
-    let wed = row(&d, &[(sd::DATE, "2026-11-18")]);
+    let wed = row(d, &[(sd::DATE, "2026-11-18")]);
     assert_eq!((&wed[sd::SILENT_PAID_ORDERS], &wed[sd::SILENT_SHARE]), ("1", "1.0"));
     assert_eq!(
         (&wed[sd::SILENT_SALES_AMOUNT], &wed[sd::AVG_ORDER_VALUE]),

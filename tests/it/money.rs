@@ -255,3 +255,192 @@ fn payment_chasing_with_a_required_phrase() {
     let d = row(&a.marts.shop_daily, &[(sd::DATE, "2026-11-16")]);
     assert_eq!((&d[sd::CHASED_ORDERS], &d[sd::CHASE_COVERAGE]), ("3", "0.75"));
 }
+
+/// b1 paid in week 46 (O1, no chat); on Monday of week 47 小美 takes b1's and
+/// b2's inquiries: b1 returning (老客), b2 new. b1 pays O2, b2 pays O3 and,
+/// two days later, O4 without a word.
+fn history_fixture() -> Fixture {
+    let f = Fixture::new();
+    f.chat(
+        "b1",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "有货吗"), ("10:00:10", "小美", "有的亲")],
+    );
+    f.chat(
+        "b2",
+        "b2",
+        "2026-11-16",
+        &[("10:30:00", "buyer", "包邮吗"), ("10:30:10", "小美", "包邮的亲")],
+    );
+    f.write(
+        "orders/orders.csv",
+        format!(
+            "{ORDERS}\
+O1,{SHOP},b1,2026-11-09 10:00:00,2026-11-09 10:05:00,100,paid,
+O2,{SHOP},b1,2026-11-16 11:00:00,2026-11-16 11:05:00,100,paid,
+O3,{SHOP},b2,2026-11-16 11:30:00,2026-11-16 11:35:00,200,paid,
+O4,{SHOP},b2,2026-11-18 09:00:00,2026-11-18 09:10:00,50,paid,
+"
+        ),
+    );
+    f.write(
+        "agents.csv",
+        format!("agent_id,name,team\n{SHOP}:小美,小美,presale\n{SHOP}:小雨,小雨,aftersale\n"),
+    );
+    f
+}
+
+#[test]
+fn new_and_returning_buyers_and_repeat_purchases() {
+    use kefu::core::schema::{sessions as ss, shop_weekly as sw};
+    let a = history_fixture().analyse();
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!((&d[ad::INQUIRIES_NEW], &d[ad::INQUIRIES_RETURNING]), ("1", "1"));
+    assert_eq!((&d[ad::PAID_BUYERS_NEW], &d[ad::PAID_BUYERS_RETURNING]), ("1", "1"));
+    assert_eq!(
+        (&d[ad::CONVERSION_RATE_NEW], &d[ad::CONVERSION_RATE_RETURNING]),
+        ("1.0", "1.0")
+    );
+    let s = row(&a.marts.shop_daily, &[(sd::DATE, "2026-11-16")]);
+    assert_eq!((&s[sd::INQUIRIES_NEW], &s[sd::INQUIRIES_RETURNING]), ("1", "1"));
+    let b1 = row(&a.marts.agent_weekly, &[(aw::AGENT_ID, "测试店:小美")]);
+    assert_eq!(&b1[aw::INQUIRIES_RETURNING], "1");
+
+    // Week 46: b1 alone paid. Week 47: b1 (O2) and b2 (O3, O4): b2 bought twice;
+    // b1 is returning; repurchases O2 (7 days 1 h after O1) and O4 (1 day 21 h 35 min after O3).
+    let w46 = row(&a.marts.shop_weekly, &[(sw::WEEK, "2026-W46")]);
+    assert_eq!(
+        (
+            &w46[sw::PAYING_BUYERS],
+            &w46[sw::REPEAT_BUYERS],
+            &w46[sw::ORDER_HISTORY_DAYS]
+        ),
+        ("1", "0", "0")
+    );
+    let w47 = row(&a.marts.shop_weekly, &[(sw::WEEK, "2026-W47")]);
+    assert_eq!(
+        (
+            &w47[sw::PAYING_BUYERS],
+            &w47[sw::REPEAT_BUYERS],
+            &w47[sw::REPEAT_PURCHASE_RATE]
+        ),
+        ("2", "1", "0.5")
+    );
+    assert_eq!(
+        (
+            &w47[sw::RETURNING_BUYERS],
+            &w47[sw::REPURCHASES],
+            &w47[sw::ORDER_HISTORY_DAYS]
+        ),
+        ("1", "2", "7")
+    );
+    let days = (7.0 + 1.0 / 24.0 + 1.0 + (21.0 * 60.0 + 35.0) / 1440.0) / 2.0;
+    let got: f64 = w47[sw::REPURCHASE_DAYS_MEDIAN].parse().unwrap();
+    assert!((got - days).abs() < 1e-9, "{got} vs {days}");
+    let s1 = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!(&s1[ad::PAID_BUYERS], "2");
+    let sess = row(
+        &kefu::stages::sink::frames::sessions(
+            &a.conv,
+            &a.staged.messages,
+            &a.marts,
+            &a.engine.intents.names,
+            0..a.conv.sessions.len(),
+        )
+        .unwrap(),
+        &[(ss::BUYER_ID, "b1")],
+    );
+    assert_eq!(&sess[ss::RETURNING_BUYER], "true");
+}
+
+/// The optional inputs: a CRM that knows b2 bought before, refunds with
+/// reasons, and sales targets; every bad row a reject.
+#[test]
+fn buyers_refunds_and_targets_inputs() {
+    use kefu::core::schema::{order_attribution as oa, shop_weekly as sw, targets as tg};
+    let f = history_fixture();
+    f.write(
+        "crm/buyers.csv",
+        format!("shop_id,buyer_id,first_paid_at,member_level\n{SHOP},b2,2026-10-01 12:00:00,V2\n"),
+    );
+    let refunds = f.write(
+        "refunds.csv",
+        format!(
+            "order_id,shop_id,refund_at,amount,stage,reason\n\
+O2,{SHOP},2026-11-17 10:00:00,30,售后,尺码不符\n\
+O3,,2026-11-17 11:00:00,50,售后,破损\n\
+O3,,2026-11-18 11:00:00,60,售后,破损\n\
+O9,,2026-11-18 11:00:00,10,售后,发错\n\
+O4,,2026-11-19 11:00:00,40,售后,\n\
+O4,,2026-11-19 12:00:00,20,售后,\n"
+        ),
+    );
+    let targets = f.write(
+        "targets.csv",
+        format!(
+            "shop_id,agent_id,team,period,target_sales\n\
+{SHOP},{SHOP}:小美,,2026-W47,500\n\
+{SHOP},,presale,2026-11,1000\n\
+{SHOP},{SHOP}:小美,presale,2026-11,1000\n"
+        ),
+    );
+    let mut cfg = f.config();
+    cfg.input.agents = Some(f.path().join("agents.csv"));
+    cfg.input.buyers = vec![f.path().join("crm")];
+    cfg.input.refunds = vec![refunds.clone()];
+    cfg.input.targets = vec![targets.clone()];
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+
+    // The CRM makes b2 returning at the inquiry and in week 47.
+    let d = row(&a.marts.agent_daily, &[(ad::AGENT_ID, "测试店:小美")]);
+    assert_eq!((&d[ad::INQUIRIES_NEW], &d[ad::INQUIRIES_RETURNING]), ("0", "2"));
+    let w47 = row(&a.marts.shop_weekly, &[(sw::WEEK, "2026-W47")]);
+    assert_eq!(&w47[sw::RETURNING_BUYERS], "2");
+
+    // Refunds: O2 30 (尺码不符), O3 50 + 60; O9 names no order; O4's 60 exceed its 50.
+    let r: Vec<(u64, &str)> = a
+        .staged
+        .rejects
+        .iter()
+        .filter(|r| r.file == refunds.display().to_string())
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(r.iter().map(|x| x.0).collect::<Vec<_>>(), [5, 6, 7], "{r:?}");
+    assert!(
+        r[0].1.contains("no order O9") && r[1].1.contains("above its amount 50.00"),
+        "{r:?}"
+    );
+    assert_eq!((&d[ad::REFUND_ORDERS], &d[ad::REFUND_AMOUNT]), ("2", "140.0"));
+    let oa_df = kefu::stages::sink::frames::order_attribution(
+        &a.conv,
+        &a.staged.orders,
+        &a.attributions,
+        0..a.attributions.len(),
+    )
+    .unwrap();
+    let o2 = row(&oa_df, &[(oa::ORDER_ID, "O2")]);
+    assert_eq!(
+        (&o2[oa::REFUND_AMOUNT], &o2[oa::REFUND_REASON], &o2[oa::REFUND_AT]),
+        ("30.0", "尺码不符", "2026-11-17 10:00:00")
+    );
+
+    // Targets: 小美's week 47 (credited 100 + 200 of 500), the presale team's
+    // November (the same 300 of 1000); a row with both agent and team is a reject.
+    let w = row(&a.marts.agent_weekly, &[(aw::AGENT_ID, "测试店:小美")]);
+    assert_eq!((&w[aw::TARGET_SALES], &w[aw::TARGET_COMPLETION]), ("500.0", "0.6"));
+    let team = row(&a.marts.targets, &[(tg::HOLDER, "presale")]);
+    assert_eq!(
+        (&team[tg::PERIOD], &team[tg::SALES_AMOUNT], &team[tg::TARGET_COMPLETION]),
+        ("2026-11", "300.0", "0.3")
+    );
+    let bad: Vec<_> = a
+        .staged
+        .rejects
+        .iter()
+        .filter(|r| r.file == targets.display().to_string())
+        .collect();
+    assert_eq!((bad.len(), bad[0].line), (1, 4));
+    let t = a.staged.files.iter().find(|x| x.table == "targets").unwrap();
+    assert_eq!((t.rows_read, t.rows_used, t.rows_rejected), (3, 2, 1));
+}

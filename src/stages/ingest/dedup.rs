@@ -91,3 +91,41 @@ pub fn agents(all: Vec<Agent>, files: &mut [InputFile]) -> Vec<Agent> {
     }
     agents
 }
+
+/// Keeps the first row per `key` (files in order): a later row equal by
+/// `same` is a duplicate of its file, a different one a reject naming where
+/// the first one was.
+pub fn by_key<T, K: Ord>(
+    rows: Vec<T>,
+    key: impl Fn(&T) -> K,
+    place: impl Fn(&T) -> (u32, u64),
+    same: impl Fn(&T, &T) -> bool,
+    what: &str,
+    files: &mut [InputFile],
+    rejects: &mut Vec<Reject>,
+) -> Vec<T> {
+    let mut kept: std::collections::BTreeMap<K, T> = std::collections::BTreeMap::new();
+    for r in rows {
+        let (idx, line) = place(&r);
+        let Some(first) = kept.get(&key(&r)) else {
+            kept.insert(key(&r), r);
+            continue;
+        };
+        if same(first, &r) {
+            count_dup(&mut files[idx as usize]);
+            continue;
+        }
+        let (fi, fl) = place(first);
+        let first_at = format!("{}:{fl}", files[fi as usize].path);
+        let f = &mut files[idx as usize];
+        f.rows_used -= 1;
+        f.rows_rejected += 1;
+        rejects.push(Reject {
+            file: f.path.clone(),
+            line,
+            reason: format!("{what} repeated with different values (first at {first_at})"),
+            raw: String::new(),
+        });
+    }
+    kept.into_values().collect()
+}

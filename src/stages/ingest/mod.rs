@@ -9,6 +9,7 @@ pub mod decode;
 mod dedup;
 pub mod discover;
 pub mod readers;
+mod refunds;
 pub mod schema;
 pub mod validate;
 
@@ -19,9 +20,9 @@ use serde::Serialize;
 
 use self::discover::{discover, Format};
 use self::readers::{Csv, Fields, Jsonl, Parquet, Reader, RowSink, Transcript};
-use self::schema::{InputSchema, AGENTS, MESSAGES, ORDERS};
+use self::schema::{InputSchema, AGENTS, BUYERS, MESSAGES, ORDERS, REFUNDS, TARGETS};
 use crate::core::error::Result;
-use crate::core::model::{Agent, Interner, Message, Order, Reject};
+use crate::core::model::{Agent, BuyerInfo, Interner, Message, Order, Refund, Reject, Target};
 use crate::core::settings::Settings;
 
 /// Row accounting for one input file, as written to the manifest.
@@ -46,6 +47,10 @@ pub struct Staged {
     pub orders: Vec<Order>,
     /// Sorted by agent_id.
     pub agents: Vec<Agent>,
+    /// The optional CRM buyers, sorted by (shop_id, buyer_id).
+    pub buyers: Vec<BuyerInfo>,
+    /// The optional sales targets, sorted by (shop_id, holder, period).
+    pub targets: Vec<Target>,
     /// Sorted by (file, line).
     pub rejects: Vec<Reject>,
     /// Indexed by the rows' `file_idx`.
@@ -68,12 +73,18 @@ impl Placed for Order {
         self.line = line;
     }
 }
-impl Placed for Agent {
-    fn place(&mut self, file_idx: u32, line: u64) {
-        self.file_idx = file_idx;
-        self.line = line;
-    }
+/// `Placed` for row types with `file_idx` and `line` fields.
+macro_rules! placed {
+    ($($t:ty),*) => {$(
+        impl Placed for $t {
+            fn place(&mut self, file_idx: u32, line: u64) {
+                self.file_idx = file_idx;
+                self.line = line;
+            }
+        }
+    )*};
 }
+placed!(Agent, Refund, BuyerInfo, Target);
 
 /// Validation of one table's rows.
 type Parse<'a, T> = dyn Fn(&Fields, &mut Interner) -> std::result::Result<T, String> + Sync + 'a;
@@ -209,6 +220,84 @@ fn stage_files<T: Placed + Send>(
     Ok((good, rejects, infos))
 }
 
+/// Discovers, reads and validates one optional table, adding its files'
+/// accounting and rejects.
+fn stage_table<T: Placed + Send>(
+    paths: &[PathBuf],
+    schema: &InputSchema,
+    settings: &Settings,
+    parse: &Parse<T>,
+    files: &mut Vec<InputFile>,
+    rejects: &mut Vec<Reject>,
+) -> Result<Vec<T>> {
+    let found = discover(paths, false)?;
+    let (rows, r, info) = stage_files(&found, schema, settings, files.len() as u32, parse)?;
+    rejects.extend(r);
+    files.extend(info);
+    Ok(rows)
+}
+
+/// The optional inputs: refunds (joined to the orders), CRM buyers and
+/// sales targets (each kept once per key).
+fn stage_optional(
+    settings: &Settings,
+    orders: &mut [Order],
+    files: &mut Vec<InputFile>,
+    rejects: &mut Vec<Reject>,
+) -> Result<(Vec<BuyerInfo>, Vec<Target>)> {
+    let (input, zone) = (&settings.input, &settings.metrics.zone);
+    let refunds = stage_table(
+        &input.refunds,
+        &REFUNDS,
+        settings,
+        &|f, n| validate::refund(f, zone, n),
+        files,
+        rejects,
+    )?;
+    // Exact repeats (same order, time, amount, stage and reason) are one refund.
+    let refunds = dedup::by_key(
+        refunds,
+        |x: &Refund| {
+            let r = x.clone();
+            (r.order_id, r.shop_id, r.refund_ts, r.amount_fen, r.stage, r.reason)
+        },
+        |x| (x.file_idx, x.line),
+        |_, _| true,
+        "refund",
+        files,
+        rejects,
+    );
+    refunds::join(orders, refunds, files, rejects);
+    let buyers = stage_table(
+        &input.buyers,
+        &BUYERS,
+        settings,
+        &|f, n| validate::buyer(f, zone, n),
+        files,
+        rejects,
+    )?;
+    let buyers = dedup::by_key(
+        buyers,
+        |x: &BuyerInfo| (x.shop_id.clone(), x.buyer_id.clone()),
+        |x| (x.file_idx, x.line),
+        |a, b| (a.first_paid_ts, &a.member_level) == (b.first_paid_ts, &b.member_level),
+        "shop_id and buyer_id",
+        files,
+        rejects,
+    );
+    let targets = stage_table(&input.targets, &TARGETS, settings, &validate::target, files, rejects)?;
+    let targets = dedup::by_key(
+        targets,
+        |x: &Target| (x.shop_id.clone(), x.holder.clone(), x.period),
+        |x| (x.file_idx, x.line),
+        |a, b| a.target_fen == b.target_fen,
+        "shop_id, agent_id or team and period",
+        files,
+        rejects,
+    );
+    Ok((buyers, targets))
+}
+
 /// Reads, validates, deduplicates and sorts all inputs named in the settings.
 pub fn stage(settings: &Settings) -> Result<Staged> {
     let input = &settings.input;
@@ -252,11 +341,14 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
     let mut agents = dedup::agents(agents, &mut files);
     agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
 
+    let (buyers, targets) = stage_optional(settings, &mut orders, &mut files, &mut rejects)?;
     rejects.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok(Staged {
         messages,
         orders,
         agents,
+        buyers,
+        targets,
         rejects,
         files,
     })

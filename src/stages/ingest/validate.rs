@@ -4,8 +4,9 @@
 //! taken as they come.
 
 use super::readers::{Fields, Value};
-use super::schema::{AgentCol, MsgCol, OrderCol};
-use crate::core::model::{Agent, Interner, Message, MsgType, Order, OrderStatus, Sender};
+use super::schema::{AgentCol, BuyerCol, MsgCol, OrderCol, RefundCol, TargetCol};
+use crate::core::model::{Agent, BuyerInfo, Interner, Message, MsgType, Order, OrderStatus, Period, Refund, Sender};
+use crate::core::model::{Target, TargetHolder};
 use crate::core::time::Zone;
 
 type Check<T> = std::result::Result<T, String>;
@@ -113,7 +114,7 @@ pub fn message(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Message> 
     })
 }
 
-fn amount(f: &Fields, c: OrderCol, name: &str) -> Option<Check<i64>> {
+fn amount(f: &Fields, c: impl Into<usize>, name: &str) -> Option<Check<i64>> {
     let s = text(f, c)?;
     Some(parse_fen(s).ok_or_else(|| format!("unparsable {name} {s:?}")))
 }
@@ -156,6 +157,7 @@ pub fn order(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Order> {
         amount_fen,
         status,
         refund_fen,
+        refund_detail: None,
         file_idx: 0,
         line: 0,
     })
@@ -171,9 +173,96 @@ pub fn agent(f: &Fields, _: &mut Interner) -> Check<Agent> {
     })
 }
 
+pub fn refund(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Refund> {
+    let order_id = required(f, RefundCol::OrderId, "order_id")?.to_owned();
+    let (refund_ts, refund_local) = match time(f, RefundCol::RefundAt, zone, "refund_at").transpose()? {
+        Some((t, l)) => (Some(t), Some(l)),
+        None => (None, None),
+    };
+    let amount_fen = amount(f, RefundCol::Amount, "amount").unwrap_or_else(|| Err("missing amount".into()))?;
+    if amount_fen <= 0 {
+        return Err(format!(
+            "refund amount {:.2} is not positive",
+            amount_fen as f64 / 100.0
+        ));
+    }
+    Ok(Refund {
+        order_id,
+        shop_id: text(f, RefundCol::ShopId).map(|s| names.name(s)),
+        refund_ts,
+        refund_local,
+        amount_fen,
+        stage: text(f, RefundCol::Stage).map(str::to_owned),
+        reason: text(f, RefundCol::Reason).map(str::to_owned),
+        file_idx: 0,
+        line: 0,
+    })
+}
+
+pub fn buyer(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<BuyerInfo> {
+    Ok(BuyerInfo {
+        shop_id: names.name(required(f, BuyerCol::ShopId, "shop_id")?),
+        buyer_id: names.name(required(f, BuyerCol::BuyerId, "buyer_id")?),
+        first_paid_ts: time(f, BuyerCol::FirstPaidAt, zone, "first_paid_at")
+            .transpose()?
+            .map(|(t, _)| t),
+        member_level: text(f, BuyerCol::MemberLevel).map(str::to_owned),
+        file_idx: 0,
+        line: 0,
+    })
+}
+
+/// `2026-W47` (an ISO week) or `2026-11` (a month).
+pub fn parse_period(s: &str) -> Option<Period> {
+    let (y, rest) = s.trim().split_once('-')?;
+    let year: i32 = y.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    if let Some(w) = rest.strip_prefix('W').or_else(|| rest.strip_prefix('w')) {
+        let week: u32 = w.parse().ok()?;
+        chrono::NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Mon)?;
+        return Some(Period::Week(year, week));
+    }
+    let month: u32 = rest.parse().ok().filter(|m| (1..=12).contains(m))?;
+    Some(Period::Month(year, month))
+}
+
+pub fn target(f: &Fields, names: &mut Interner) -> Check<Target> {
+    let shop_id = names.name(required(f, TargetCol::ShopId, "shop_id")?);
+    let holder = match (text(f, TargetCol::AgentId), text(f, TargetCol::Team)) {
+        (Some(a), None) => TargetHolder::Agent(a.to_owned()),
+        (None, Some(t)) => TargetHolder::Team(t.to_owned()),
+        _ => return Err("give exactly one of agent_id and team".into()),
+    };
+    let p = required(f, TargetCol::Period, "period")?;
+    let period =
+        parse_period(p).ok_or_else(|| format!("period {p:?} is neither a week (2026-W47) nor a month (2026-11)"))?;
+    let target_fen =
+        amount(f, TargetCol::TargetSales, "target_sales").unwrap_or_else(|| Err("missing target_sales".into()))?;
+    if target_fen <= 0 {
+        return Err("target_sales must be positive".into());
+    }
+    Ok(Target {
+        shop_id,
+        holder,
+        period,
+        target_fen,
+        file_idx: 0,
+        line: 0,
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_fen;
+    use super::{parse_fen, parse_period};
+    use crate::core::model::Period;
+
+    #[test]
+    fn periods() {
+        assert_eq!(parse_period("2026-W47"), Some(Period::Week(2026, 47)));
+        assert_eq!(parse_period("2026-11"), Some(Period::Month(2026, 11)));
+        assert_eq!(parse_period("2026-W54"), None);
+        assert_eq!(parse_period("2026-13"), None);
+        assert_eq!(parse_period("next week"), None);
+    }
 
     #[test]
     fn amounts_are_exact_fen() {

@@ -13,7 +13,7 @@ use crate::core::model::Agent;
 use crate::core::schema::{agent_daily as ad, Col, Ty};
 
 /// Count columns: 0 when a source has no row, summed over a week.
-pub const COUNTS: [Col; 27] = [
+pub const COUNTS: [Col; 31] = [
     ad::SESSIONS,
     ad::BUYERS,
     ad::INQUIRIES,
@@ -41,6 +41,10 @@ pub const COUNTS: [Col; 27] = [
     ad::REFUND_ORDERS,
     ad::CHASED_ORDERS,
     ad::CHASED_PAID_ORDERS,
+    ad::INQUIRIES_NEW,
+    ad::INQUIRIES_RETURNING,
+    ad::PAID_BUYERS_NEW,
+    ad::PAID_BUYERS_RETURNING,
 ];
 /// Integer sums behind the rates (ms, fen): summed, never averaged.
 pub const SUMS: [Col; 8] = [
@@ -65,6 +69,7 @@ const B_PAID_D0: Col = Col::new("b_paid_d0", Ty::Bool, false);
 const B_PAID_D1: Col = Col::new("b_paid_d1", Ty::Bool, false);
 const B_REFUNDS: Col = Col::new("b_refunds", Ty::U32, false);
 const B_REFUND_FEN: Col = Col::new("b_refund_fen", Ty::I64, false);
+const B_RETURNING: Col = Col::new("b_returning", Ty::Bool, false);
 
 fn keys() -> [Expr; 2] {
     [f::KA.col(), f::DATE.col()]
@@ -112,6 +117,8 @@ pub fn rate_columns(period: Col, net: bool) -> PolarsResult<Vec<Expr>> {
         ratio_of(sales, shop_sales, 1.0).alias(ad::SALES_SHARE.name),
         yuan(ad::CHASED_PAID_FEN.col()).alias(ad::CHASED_PAID_AMOUNT.name),
         ratio(ad::CHASED_PAID_ORDERS, ad::CHASED_ORDERS, 1.0).alias(ad::CHASE_SUCCESS_RATE.name),
+        ratio(ad::PAID_BUYERS_NEW, ad::INQUIRIES_NEW, 1.0).alias(ad::CONVERSION_RATE_NEW.name),
+        ratio(ad::PAID_BUYERS_RETURNING, ad::INQUIRIES_RETURNING, 1.0).alias(ad::CONVERSION_RATE_RETURNING.name),
     ])
 }
 
@@ -138,6 +145,7 @@ fn credited(x: &Facts) -> LazyFrame {
             f::PAID_D1.col().any(true).alias(B_PAID_D1.name),
             typed(f::REFUND_FEN.col().gt(lit(0)).sum(), B_REFUNDS),
             f::REFUND_FEN.col().sum().alias(B_REFUND_FEN.name),
+            f::RETURNING.col().any(true).alias(B_RETURNING.name),
         ])
         .group_by(keys())
         .agg([
@@ -157,6 +165,8 @@ fn credited(x: &Facts) -> LazyFrame {
                 .sum()
                 .alias(ad::UNPAID_FEN.name),
             B_REFUND_FEN.col().sum().alias(ad::REFUND_FEN.name),
+            typed(B_PAID.col().and(B_RETURNING.col().not()).sum(), ad::PAID_BUYERS_NEW),
+            typed(B_PAID.col().and(B_RETURNING.col()).sum(), ad::PAID_BUYERS_RETURNING),
         ])
 }
 
@@ -178,6 +188,20 @@ fn parts(x: &Facts) -> PolarsResult<Vec<DataFrame>> {
                             .filter(f::IS_INQUIRY.col().and(f::CONVERTED.col()))
                             .n_unique(),
                     ad::LOST_INQUIRIES,
+                ),
+                typed(
+                    f::BUYER
+                        .col()
+                        .filter(f::IS_INQUIRY.col().and(f::RETURNING.col().not()))
+                        .n_unique(),
+                    ad::INQUIRIES_NEW,
+                ),
+                typed(
+                    f::BUYER
+                        .col()
+                        .filter(f::IS_INQUIRY.col().and(f::RETURNING.col()))
+                        .n_unique(),
+                    ad::INQUIRIES_RETURNING,
                 ),
             ],
         ),

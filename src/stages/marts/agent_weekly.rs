@@ -5,11 +5,13 @@
 use polars::prelude::*;
 
 use super::agent_daily::{rate_columns, ratio, COUNTS, SUMS};
+use super::targets::TARGET_FEN;
 use crate::core::schema::{agent_daily as ad, agent_weekly as aw, Col};
 use crate::core::settings::Scoring;
 use crate::core::time;
 
-pub fn agent_weekly(daily: &DataFrame, scoring: &Scoring, net: bool) -> PolarsResult<DataFrame> {
+/// `targets` are the weekly agent targets (shop, agent, week, fen).
+pub fn agent_weekly(daily: &DataFrame, targets: &DataFrame, scoring: &Scoring, net: bool) -> PolarsResult<DataFrame> {
     let dates = daily.column(ad::DATE.name)?.as_materialized_series().to_physical_repr();
     let weeks: Vec<String> = dates.i32()?.iter().map(|d| time::iso_week(d.unwrap_or(0))).collect();
     let mut d = daily.clone();
@@ -20,6 +22,12 @@ pub fn agent_weekly(daily: &DataFrame, scoring: &Scoring, net: bool) -> PolarsRe
     let mut aggs: Vec<Expr> = ad::TABLE.columns.iter().filter(summed).map(|c| c.col().sum()).collect();
     aggs.push(aw::AGENT_NAME.col().first());
     aggs.push(aw::TEAM.col().first());
+    let by = [aw::SHOP_ID, aw::AGENT_ID, aw::WEEK].map(Col::col);
+    let sales = match net {
+        true => aw::SALES_FEN.col() - aw::REFUND_FEN.col(),
+        false => aw::SALES_FEN.col(),
+    }
+    .cast(DataType::Float64);
     let per_100 = |n: Col, name: Col| (ratio(n, aw::SESSIONS, 1.0) * lit(100.0)).alias(name.name);
     let wk = d
         .lazy()
@@ -27,6 +35,15 @@ pub fn agent_weekly(daily: &DataFrame, scoring: &Scoring, net: bool) -> PolarsRe
         .agg(aggs)
         .with_columns(COUNTS.map(|c| c.col().cast(DataType::UInt32)))
         .with_columns(rate_columns(aw::WEEK, net)?)
+        .join(targets.clone().lazy(), by.clone(), by, JoinArgs::new(JoinType::Left))
+        .with_columns([
+            (TARGET_FEN.col().cast(DataType::Float64) / lit(100.0)).alias(aw::TARGET_SALES.name),
+            (sales / TARGET_FEN.col().cast(DataType::Float64)).alias(aw::TARGET_COMPLETION.name),
+        ])
+        .drop(Selector::ByName {
+            names: std::sync::Arc::new([TARGET_FEN.name.into()]),
+            strict: true,
+        })
         .with_columns([
             ratio(aw::FIRST_QUESTIONS_ANSWERED, aw::FIRST_QUESTIONS, 1.0).alias(aw::FIRST_QUESTION_ANSWER_RATE.name),
             per_100(aw::VIOLATIONS_WAIT, aw::VIOLATIONS_WAIT_PER_100),

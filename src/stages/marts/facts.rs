@@ -33,6 +33,8 @@ pub const FQ_ANSWERED: Col = Col::new("fq_answered", Ty::U32, false);
 pub const FQ_STALLED: Col = Col::new("fq_stalled", Ty::U32, false);
 pub const FQ_MS: Col = Col::new("fq_ms", Ty::I64, true);
 pub const CONVERTED: Col = Col::new("converted", Ty::Bool, false);
+/// The buyer had paid in the shop before the session (老客).
+pub const RETURNING: Col = Col::new("returning", Ty::Bool, false);
 pub const PAID: Col = Col::new("paid", Ty::Bool, false);
 pub const PAID_FEN: Col = Col::new("paid_fen", Ty::I64, false);
 pub const ORDER_FEN: Col = Col::new("order_fen", Ty::I64, false);
@@ -105,6 +107,8 @@ pub struct Inputs<'a> {
     pub attributions: &'a [Attribution],
     pub violations: &'a [Violation],
     pub metrics: &'a Metrics,
+    /// Per session: the buyer had paid in the shop before it started.
+    pub returning: &'a [bool],
 }
 
 fn agent(a: &Option<Name>) -> &str {
@@ -200,6 +204,7 @@ fn participation<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataF
         .u32(BUYER, part.iter().map(|(s, _)| k.buyer(&conv.sessions[*s].buyer_id)))
         .bool(IS_INQUIRY, part.iter().map(|(s, _)| conv.sessions[*s].is_inquiry))
         .bool(CONVERTED, part.iter().map(|(s, _)| converted[*s]))
+        .bool(RETURNING, part.iter().map(|(s, _)| x.returning[*s]))
         .build()
 }
 
@@ -243,6 +248,7 @@ fn attributed<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFram
         .filter(|a| a.agent_id.is_some())
         .filter_map(|a| a.session.map(|s| (&orders[a.order], a, x.conv.sessions[s].day())))
         .collect();
+    let returning = |a: &Attribution| a.session.is_some_and(|s| x.returning[s]);
     // Paid before local midnight `days` after the inquiry's day.
     let paid_by = |o: &Order, day: i32, days: i32| o.paid_local.is_some_and(|p| p < time::day_start(day + days));
     FrameBuilder::new(at.len())
@@ -256,6 +262,7 @@ fn attributed<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFram
                 .map(|(o, _, _)| if o.paid_ts.is_some() { o.amount_fen } else { 0 }),
         )
         .i64(ORDER_FEN, at.iter().map(|(o, _, _)| o.amount_fen))
+        .bool(RETURNING, at.iter().map(|(_, a, _)| returning(a)))
         .bool(PAID_D0, at.iter().map(|(o, _, d)| paid_by(o, *d, 1)))
         .bool(PAID_D1, at.iter().map(|(o, _, d)| paid_by(o, *d, 2)))
         .i64(

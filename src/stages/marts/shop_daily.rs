@@ -17,6 +17,8 @@ use crate::stages::sessions::Conversations;
 /// One inquiring buyer's orders from that day's inquiries.
 #[derive(Default)]
 struct Funnel {
+    /// Returning at the inquiry the order converts.
+    returning: bool,
     paid: bool,
     paid_same_day: bool,
     paid_next_day: bool,
@@ -26,7 +28,10 @@ struct Funnel {
 #[derive(Default)]
 struct Day<'a> {
     buyers: BTreeSet<&'a str>,
+    /// Inquiring buyers, and whether they were returning (老客) at an inquiry.
     inquiring: BTreeSet<&'a str>,
+    inquiring_new: BTreeSet<&'a str>,
+    inquiring_returning: BTreeSet<&'a str>,
     /// Buyers with an order from an inquiry of this day.
     ordered: BTreeMap<&'a str, Funnel>,
     unpaid_inquiry_orders: u32,
@@ -51,6 +56,12 @@ impl Day<'_> {
     fn paid_buyers(&self) -> usize {
         self.ordered.values().filter(|f| f.paid).count()
     }
+    fn paid_buyers_returning(&self, returning: bool) -> usize {
+        self.ordered
+            .values()
+            .filter(|f| f.paid && f.returning == returning)
+            .count()
+    }
     /// 付款流失: buyers who ordered from an inquiry and never paid.
     fn unpaid(&self) -> impl Iterator<Item = &Funnel> {
         self.ordered.values().filter(|f| !f.paid)
@@ -58,8 +69,9 @@ impl Day<'_> {
 }
 
 /// The inquiry-date side: an order from an inquiry of `day`.
-fn count_inquiry_order<'a>(d: &mut Day<'a>, o: &'a Order, day: i32) {
+fn count_inquiry_order<'a>(d: &mut Day<'a>, o: &'a Order, day: i32, returning: bool) {
     let f = d.ordered.entry(&o.buyer_id).or_default();
+    f.returning |= returning;
     match o.paid_local {
         Some(p) => {
             f.paid = true;
@@ -111,20 +123,34 @@ fn count_order<'a>(d: &mut Day<'a>, o: &'a Order, a: &Attribution) {
 /// silent_sales_amount + other_sales_amount = sales_amount`; an order both
 /// credited and silent (inquiry over 24 h before it, inside the window) is
 /// agent sales.
-pub fn shop_daily(conv: &Conversations, orders: &[Order], attributions: &[Attribution]) -> PolarsResult<DataFrame> {
+pub fn shop_daily(
+    conv: &Conversations,
+    orders: &[Order],
+    attributions: &[Attribution],
+    returning: &[bool],
+) -> PolarsResult<DataFrame> {
     let mut days: BTreeMap<(&str, i32), Day> = BTreeMap::new();
-    for s in &conv.sessions {
+    for (si, s) in conv.sessions.iter().enumerate() {
         let d = days.entry((&s.shop_id, s.day())).or_default();
         d.buyers.insert(&s.buyer_id);
         if s.is_inquiry {
             d.inquiring.insert(&s.buyer_id);
+            match returning[si] {
+                true => d.inquiring_returning.insert(&s.buyer_id),
+                false => d.inquiring_new.insert(&s.buyer_id),
+            };
         }
     }
     for a in attributions {
         let o = &orders[a.order];
         if let Some(si) = a.session {
             let s = &conv.sessions[si];
-            count_inquiry_order(days.entry((&s.shop_id, s.day())).or_default(), o, s.day());
+            count_inquiry_order(
+                days.entry((&s.shop_id, s.day())).or_default(),
+                o,
+                s.day(),
+                returning[si],
+            );
         }
         count_order(
             days.entry((&o.shop_id, time::local_day(o.created_local))).or_default(),
@@ -135,9 +161,14 @@ pub fn shop_daily(conv: &Conversations, orders: &[Order], attributions: &[Attrib
     frame(days.into_iter().collect())
 }
 
+type Rows<'a> = [((&'a str, i32), Day<'a>)];
+
+fn ratio(n: usize, d: usize) -> Option<f64> {
+    (d > 0).then(|| n as f64 / d as f64)
+}
+
 fn frame(rows: Vec<((&str, i32), Day)>) -> PolarsResult<DataFrame> {
-    let ratio = |n: usize, d: usize| (d > 0).then(|| n as f64 / d as f64);
-    FrameBuilder::new(rows.len())
+    let b = FrameBuilder::new(rows.len())
         .str(sd::SHOP_ID, rows.iter().map(|((s, _), _)| *s))
         .date(sd::DATE, rows.iter().map(|((_, d), _)| *d))
         .u32(sd::BUYERS, rows.iter().map(|(_, d)| d.buyers.len() as u32))
@@ -156,8 +187,15 @@ fn frame(rows: Vec<((&str, i32), Day)>) -> PolarsResult<DataFrame> {
         .opt_f64(
             sd::CONVERSION_RATE,
             rows.iter().map(|(_, d)| ratio(d.paid_buyers(), d.inquiring.len())),
-        )
-        .u32(sd::ORDERS, rows.iter().map(|(_, d)| d.orders))
+        );
+    let b = orders_columns(b, &rows);
+    let b = funnel_columns(b, &rows);
+    chase_and_returning_columns(b, &rows).build()
+}
+
+/// The day's orders and sales, by order date.
+fn orders_columns(b: FrameBuilder, rows: &Rows) -> FrameBuilder {
+    b.u32(sd::ORDERS, rows.iter().map(|(_, d)| d.orders))
         .u32(sd::PAID_ORDERS, rows.iter().map(|(_, d)| d.paid_orders))
         .u32(sd::SILENT_ORDERS, rows.iter().map(|(_, d)| d.silent_orders))
         .u32(sd::SILENT_PAID_ORDERS, rows.iter().map(|(_, d)| d.silent_paid_orders))
@@ -184,7 +222,11 @@ fn frame(rows: Vec<((&str, i32), Day)>) -> PolarsResult<DataFrame> {
             rows.iter()
                 .map(|(_, d)| (!d.paying_buyers.is_empty()).then(|| yuan(d.sales_fen) / d.paying_buyers.len() as f64)),
         )
-        .u32(sd::UNPAID_BUYERS, rows.iter().map(|(_, d)| d.unpaid().count() as u32))
+}
+
+/// The rest of the funnel by inquiry date, and refunds by order date.
+fn funnel_columns(b: FrameBuilder, rows: &Rows) -> FrameBuilder {
+    b.u32(sd::UNPAID_BUYERS, rows.iter().map(|(_, d)| d.unpaid().count() as u32))
         .f64(
             sd::UNPAID_AMOUNT,
             rows.iter().map(|(_, d)| yuan(d.unpaid().map(|f| f.unpaid_fen).sum())),
@@ -209,7 +251,11 @@ fn frame(rows: Vec<((&str, i32), Day)>) -> PolarsResult<DataFrame> {
             sd::NET_SALES_AMOUNT,
             rows.iter().map(|(_, d)| yuan(d.sales_fen - d.refund_fen)),
         )
-        .u32(sd::CHASEABLE_ORDERS, rows.iter().map(|(_, d)| d.chaseable_orders))
+}
+
+/// 催付 by order date; 新客 / 老客 by inquiry date.
+fn chase_and_returning_columns(b: FrameBuilder, rows: &Rows) -> FrameBuilder {
+    b.u32(sd::CHASEABLE_ORDERS, rows.iter().map(|(_, d)| d.chaseable_orders))
         .u32(sd::CHASED_ORDERS, rows.iter().map(|(_, d)| d.chased_orders))
         .u32(sd::CHASED_PAID_ORDERS, rows.iter().map(|(_, d)| d.chased_paid_orders))
         .f64(
@@ -221,5 +267,30 @@ fn frame(rows: Vec<((&str, i32), Day)>) -> PolarsResult<DataFrame> {
             rows.iter()
                 .map(|(_, d)| ratio(d.chased_orders as usize, d.chaseable_orders as usize)),
         )
-        .build()
+        .u32(
+            sd::INQUIRIES_NEW,
+            rows.iter().map(|(_, d)| d.inquiring_new.len() as u32),
+        )
+        .u32(
+            sd::INQUIRIES_RETURNING,
+            rows.iter().map(|(_, d)| d.inquiring_returning.len() as u32),
+        )
+        .u32(
+            sd::PAID_BUYERS_NEW,
+            rows.iter().map(|(_, d)| d.paid_buyers_returning(false) as u32),
+        )
+        .u32(
+            sd::PAID_BUYERS_RETURNING,
+            rows.iter().map(|(_, d)| d.paid_buyers_returning(true) as u32),
+        )
+        .opt_f64(
+            sd::CONVERSION_RATE_NEW,
+            rows.iter()
+                .map(|(_, d)| ratio(d.paid_buyers_returning(false), d.inquiring_new.len())),
+        )
+        .opt_f64(
+            sd::CONVERSION_RATE_RETURNING,
+            rows.iter()
+                .map(|(_, d)| ratio(d.paid_buyers_returning(true), d.inquiring_returning.len())),
+        )
 }

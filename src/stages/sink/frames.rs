@@ -16,6 +16,7 @@ use crate::core::schema::{messages as ms, order_attribution as oa, rejects as rj
 use crate::core::schema::{turns as tn, violations as vi};
 use crate::core::time::{self, secs};
 use crate::stages::conversion::Attribution;
+use crate::stages::marts::Marts;
 use crate::stages::rules::Violation;
 use crate::stages::sessions::Conversations;
 use crate::stages::text::{mask_pii, MessageText, TextEngine};
@@ -24,12 +25,14 @@ use crate::stages::text::{mask_pii, MessageText, TextEngine};
 pub fn sessions(
     conv: &Conversations,
     messages: &[Message],
-    intents: &[Option<u8>],
+    marts: &Marts,
     intent_names: &[String],
     rows: Range<usize>,
 ) -> PolarsResult<DataFrame> {
     let s = &conv.sessions[rows.clone()];
-    let intents = &intents[rows];
+    let intents = &marts.session_intents[rows.clone()];
+    let returning = &marts.session_returning[rows.clone()];
+    let levels = &marts.session_member_levels[rows];
     let fq = |i: usize| s[i].first_question.as_ref();
     let idx = 0..s.len();
     FrameBuilder::new(s.len())
@@ -66,6 +69,8 @@ pub fn sessions(
             intents.iter().map(|i| i.map(|i| intent_names[i as usize].as_str())),
         )
         .date(ss::DATE, s.iter().map(|x| x.day()))
+        .bool(ss::RETURNING_BUYER, returning.iter().copied())
+        .opt_str(ss::MEMBER_LEVEL, levels.iter().map(|l| l.as_deref()))
         .build()
 }
 
@@ -219,6 +224,21 @@ pub fn order_attribution(
         .opt_str(oa::STATUS, a.iter().map(|x| o(x).status.map(|s| s.as_str())))
         .opt_f64(oa::REFUND_AMOUNT, a.iter().map(|x| o(x).refund_fen.map(yuan)))
         .date(oa::DATE, a.iter().map(|x| time::local_day(o(x).created_local)))
+        .opt_datetime(
+            oa::REFUND_AT,
+            a.iter()
+                .map(|x| o(x).refund_detail.as_ref().and_then(|d| d.first_refund_local)),
+        )
+        .opt_str(
+            oa::REFUND_STAGE,
+            a.iter()
+                .map(|x| o(x).refund_detail.as_ref().and_then(|d| d.stage.as_deref())),
+        )
+        .opt_str(
+            oa::REFUND_REASON,
+            a.iter()
+                .map(|x| o(x).refund_detail.as_ref().and_then(|d| d.reason.as_deref())),
+        )
         .build()
 }
 

@@ -29,14 +29,20 @@ pub struct Manifest {
     /// Per input table: rows_read = rows_used + rows_rejected + rows_deduplicated.
     pub tables: BTreeMap<&'static str, TableCounts>,
     pub outputs: BTreeMap<&'static str, u64>,
+    /// Days of order history in the data before each ISO week's Monday: how
+    /// far back 老客 / 新客 and 复购 can see (the `buyers` input reaches further).
+    pub order_history_days: BTreeMap<String, i64>,
     pub stage_ms: BTreeMap<String, u64>,
     pub wall_ms: u64,
 }
 
-/// The per-file counts added up per input table.
+/// The per-file counts added up per input table (the optional tables only
+/// when a run reads them).
 pub fn table_counts(files: &[InputFile]) -> BTreeMap<&'static str, TableCounts> {
     let mut out = BTreeMap::new();
-    for t in ["messages", "orders", "agents"] {
+    let optional = ["refunds", "buyers", "targets"];
+    let read = optional.into_iter().filter(|t| files.iter().any(|f| f.table == *t));
+    for t in ["messages", "orders", "agents"].into_iter().chain(read) {
         let mut c = TableCounts::default();
         for f in files.iter().filter(|f| f.table == t) {
             c.rows_read += f.rows_read;

@@ -61,7 +61,7 @@ fn plan<'a>(o: &'a Outputs<'a>, settings: &Settings, rejects: &'a DataFrame) -> 
                 "messages" => Write::Sliced(m.len(), Box::new(|r| frames::messages(conv, m, text, engine, r))),
                 "sessions" => Write::Sliced(
                     conv.sessions.len(),
-                    Box::new(|r| frames::sessions(conv, m, &mt.session_intents, &engine.intents.names, r)),
+                    Box::new(|r| frames::sessions(conv, m, mt, &engine.intents.names, r)),
                 ),
                 "turns" => Write::Sliced(conv.turns.len(), Box::new(|r| frames::turns(conv, r))),
                 "order_attribution" => Write::Sliced(
@@ -78,6 +78,8 @@ fn plan<'a>(o: &'a Outputs<'a>, settings: &Settings, rejects: &'a DataFrame) -> 
                 "hourly_load" => whole(&mt.hourly_load, &t),
                 "agent_daily" => whole(&mt.agent_daily, &t),
                 "agent_weekly" => Write::Whole(&mt.agent_weekly, agent_weekly_columns(&points)),
+                "shop_weekly" => whole(&mt.shop_weekly, &t),
+                "targets" => whole(&mt.targets, &t),
                 _ => whole(rejects, &t),
             };
             (t, w)

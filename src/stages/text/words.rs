@@ -47,11 +47,6 @@ fn bump(counts: &mut Counts, w: &str) {
     }
 }
 
-/// The Monday of a day's ISO week (days since 1970-01-01).
-pub fn week_start(day: i32) -> i32 {
-    day - (time::iso_weekday(day) as i32 - 1)
-}
-
 impl WordCounts {
     pub fn add(&mut self, m: &Message, tk: &Tokens, intent: Option<u8>, stop: &Lexicon) {
         let hot = m.msg_type == MsgType::Text && matches!(m.sender, Sender::Buyer | Sender::Agent);
@@ -61,7 +56,7 @@ impl WordCounts {
         let day = time::local_day(m.local);
         let mut hot_counts = hot.then(|| {
             self.hot
-                .entry((m.shop_id.clone(), week_start(day), m.sender.as_str()))
+                .entry((m.shop_id.clone(), time::week_start(day), m.sender.as_str()))
                 .or_default()
         });
         let mut intent_counts = intent.map(|it| self.intents.entry((m.shop_id.clone(), day, it)).or_default());
