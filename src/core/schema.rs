@@ -550,8 +550,43 @@ table! {
     }
 }
 
+table! {
+    /// 流失原因: per shop, ISO week and factor (a question intent, or a rule
+    /// that fired in the inquiry), the conversion of inquiries with the
+    /// factor against comparable inquiries without it (same shop, week and
+    /// intent), and what the difference is worth. An association, not a
+    /// proof of cause.
+    loss_reasons {
+        SHOP_ID = "shop_id": Str,
+        WEEK = "week": Str,
+        /// `intent` or `rule`.
+        FACTOR_KIND = "factor_kind": Str,
+        FACTOR = "factor": Str,
+        /// Inquiries with the factor that have comparable inquiries without it.
+        INQUIRIES = "inquiries": U32,
+        /// Of those, inquiries whose buyer paid an order credited to them.
+        PAID_BUYERS = "paid_buyers": U32,
+        CONVERSION_RATE = "conversion_rate": F64,
+        /// Comparable inquiries' conversion, weighted like the factor's intents.
+        BASELINE_CONVERSION_RATE = "baseline_conversion_rate": F64,
+        DIFFERENCE = "difference": F64,
+        /// The 95 % interval of the difference (normal approximation).
+        DIFFERENCE_LOW = "difference_low": F64,
+        DIFFERENCE_HIGH = "difference_high": F64,
+        /// −difference × inquiries: paying buyers the factor goes with losing
+        /// (negative: gaining).
+        LOST_BUYERS_EST = "lost_buyers_est": F64,
+        /// lost_buyers_est × the shop's 客单价 that week.
+        LOST_SALES_EST = "lost_sales_est": F64 | null,
+        /// Every inquiry with the factor, compared or not.
+        ALL_INQUIRIES = "all_inquiries": U32,
+        /// The shop's 客单价 that week: paid sales ÷ paying buyers (by payment date).
+        AVG_ORDER_VALUE = "avg_order_value": F64 | null,
+    }
+}
+
 /// Every table a run writes, in the order the sink writes them.
-pub const TABLES: [Table; 14] = [
+pub const TABLES: [Table; 15] = [
     messages::TABLE,
     sessions::TABLE,
     question_intents::TABLE,
@@ -565,6 +600,7 @@ pub const TABLES: [Table; 14] = [
     agent_weekly::TABLE,
     shop_weekly::TABLE,
     targets::TABLE,
+    loss_reasons::TABLE,
     rejects::TABLE,
 ];
 

@@ -444,3 +444,81 @@ O4,,2026-11-19 12:00:00,20,售后,\n"
     let t = a.staged.files.iter().find(|x| x.table == "targets").unwrap();
     assert_eq!((t.rows_read, t.rows_used, t.rows_rejected), (3, 2, 1));
 }
+
+/// 流失原因 on Monday 2026-11-16 (week 47), worked by hand. Eight buyers ask
+/// 有货吗 (库存/现货): b1–b4 get their first answer after 60 s
+/// (slow_first_response), b5–b8 after 10 s; b1, b5, b6, b7 pay 100 each. b9
+/// and b10 ask 能便宜点吗 (价格/优惠/议价) and buy nothing.
+#[test]
+fn loss_reasons_by_hand() {
+    use kefu::core::schema::loss_reasons as lr;
+    let f = Fixture::new();
+    let mut orders = String::from(ORDERS);
+    for i in 1..=10 {
+        let (q, wait) = match i {
+            1..=4 => ("有货吗", 60),
+            5..=8 => ("有货吗", 10),
+            _ => ("能便宜点吗", 10),
+        };
+        let at = format!("{:02}:00:00", 9 + i);
+        let reply = format!("{:02}:{:02}:{:02}", 9 + i, wait / 60, wait % 60);
+        let b = format!("b{i}");
+        f.chat(&b, &b, "2026-11-16", &[(&at, "buyer", q), (&reply, "小美", "有的亲")]);
+        if [1, 5, 6, 7].contains(&i) {
+            let o = format!(
+                "O{i},{SHOP},{b},2026-11-16 {:02}:30:00,2026-11-16 {:02}:31:00,100,paid,\n",
+                9 + i,
+                9 + i
+            );
+            orders.push_str(&o);
+        }
+    }
+    f.write("orders/orders.csv", orders);
+    let a = f.analyse();
+    let t = &a.marts.loss_reasons;
+    // slow_first_response: 1 of 4 paid against 3 of 4 with the same intent.
+    let r = row(t, &[(lr::FACTOR, "slow_first_response")]);
+    assert_eq!(
+        (
+            &r[lr::FACTOR_KIND],
+            &r[lr::WEEK],
+            &r[lr::INQUIRIES],
+            &r[lr::PAID_BUYERS]
+        ),
+        ("rule", "2026-W47", "4", "1")
+    );
+    assert_eq!(
+        (
+            &r[lr::CONVERSION_RATE],
+            &r[lr::BASELINE_CONVERSION_RATE],
+            &r[lr::DIFFERENCE]
+        ),
+        ("0.25", "0.75", "-0.5")
+    );
+    // Variance 0.25·0.75/4 + 0.75·0.25/4 = 0.09375; −0.5 ± 1.96·0.30619 = [−1.1001 → −1, 0.1001].
+    let high: f64 = r[lr::DIFFERENCE_HIGH].parse().unwrap();
+    assert!((high - (-0.5 + 1.96 * 0.09375f64.sqrt())).abs() < 1e-12, "{high}");
+    assert_eq!(&r[lr::DIFFERENCE_LOW], "-1.0");
+    // 2 buyers lost × 客单价 400 / 4 = 100.
+    assert_eq!(
+        (&r[lr::LOST_BUYERS_EST], &r[lr::LOST_SALES_EST], &r[lr::AVG_ORDER_VALUE]),
+        ("2.0", "200.0", "100.0")
+    );
+    // 价格/优惠/议价: 0 of 2 against the other 8 inquiries' 4 of 8.
+    let p = row(t, &[(lr::FACTOR, "价格/优惠/议价")]);
+    assert_eq!(
+        (
+            &p[lr::INQUIRIES],
+            &p[lr::CONVERSION_RATE],
+            &p[lr::BASELINE_CONVERSION_RATE]
+        ),
+        ("2", "0.0", "0.5")
+    );
+    let low: f64 = p[lr::DIFFERENCE_LOW].parse().unwrap();
+    assert!((low - (-0.5 - 1.96 * (0.25f64 / 8.0).sqrt())).abs() < 1e-12, "{low}");
+    assert_eq!((&p[lr::LOST_BUYERS_EST], &p[lr::LOST_SALES_EST]), ("1.0", "100.0"));
+    // 库存/现货 goes with more buyers, not fewer.
+    let s = row(t, &[(lr::FACTOR, "库存/现货")]);
+    assert_eq!((&s[lr::DIFFERENCE], &s[lr::LOST_BUYERS_EST]), ("0.5", "-4.0"));
+    assert_eq!(t.height(), 3, "{t}");
+}

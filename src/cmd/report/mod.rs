@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use charts::{hbars, heatmap, sparkline, vbars};
 
 use crate::core::error::{KefuError, Result};
+use crate::core::registry::{Category, RuleId};
+use crate::core::schema::loss_reasons as lr;
 use crate::core::schema::{agent_weekly as aw, hot_words as hw, hourly_load as hl, question_intents as qi};
 use crate::core::schema::{shop_daily as sd, turns as tn, violations as vi, Col, Rows, SCORE_COMPONENTS};
 use crate::core::time;
@@ -64,6 +66,7 @@ struct Tables {
     intents: Rows,
     hot: Rows,
     load: Rows,
+    losses: Rows,
 }
 
 /// Builds the page from the tables under `out`.
@@ -76,6 +79,7 @@ pub fn render(out: &Path) -> Result<String> {
         intents: read_table(out, &qi::TABLE)?,
         hot: read_table(out, &hw::TABLE)?,
         load: read_table(out, &hl::TABLE)?,
+        losses: read_table(out, &lr::TABLE)?,
     };
     let mut h = String::new();
     let _ = write!(
@@ -102,6 +106,7 @@ svg text{{font-family:{FONT};font-size:12px;fill:#333}} .ev{{font-size:12px;colo
     }
     response_times(&mut h, &t.turns);
     funnel(&mut h, &t.shop_daily);
+    losses(&mut h, &t.losses, &latest);
     topics(&mut h, &t.intents, &t.hot, &latest);
     load(&mut h, &t.load);
     h.push_str("<p class=\"muted\">kefu · 定义见 README；数据来自 out/ 下的 Parquet 表。</p></body></html>\n");
@@ -309,6 +314,55 @@ fn funnel(h: &mut String, sd_rows: &Rows) {
         );
     }
     h.push_str("</div>");
+}
+
+/// 这周的等/想/烦花了多少钱: per shop, the latest week's rules by the sales
+/// they go with losing (loss_reasons), with the interval, and the caveat.
+fn losses(h: &mut String, l: &Rows, latest: &str) {
+    let _ = write!(h, "<h2>这周的等/想/烦花了多少钱（{}）</h2>", esc(latest));
+    h.push_str("<p class=\"muted\">同店、同周、同问题意图的可比询单相比：有该问题的询单转化率低多少，按本周客单价折算。这是关联，不是因果证明。</p>");
+    for shop in distinct(l, lr::SHOP_ID) {
+        let mut rows: Vec<usize> = (0..l.len())
+            .filter(|&i| {
+                l.str(lr::SHOP_ID, i) == Some(shop.as_str())
+                    && l.str(lr::WEEK, i) == Some(latest)
+                    && l.str(lr::FACTOR_KIND, i) == Some("rule")
+            })
+            .collect();
+        rows.sort_by(|&a, &b| {
+            let v = |i| l.f64(lr::LOST_SALES_EST, i).unwrap_or(0.0);
+            v(b).total_cmp(&v(a))
+        });
+        let total: f64 = rows
+            .iter()
+            .filter_map(|&i| l.f64(lr::LOST_SALES_EST, i))
+            .filter(|v| *v > 0.0)
+            .sum();
+        let _ = write!(h, "<h3>{} · 估计流失 ¥{total:.0}</h3>", esc(&shop));
+        h.push_str("<table><tr><th class=\"l\">问题</th><th>类别</th><th>询单</th><th>转化率</th><th>可比转化率</th><th>差（95%区间）</th><th>估计流失买家</th><th>估计流失销售额</th></tr>");
+        for &i in rows.iter().take(10) {
+            let rule = l.str(lr::FACTOR, i).unwrap_or_default();
+            let cat = match RuleId::parse(rule).map(RuleId::category) {
+                Some(Category::Wait) => "等",
+                Some(Category::Think) => "想",
+                _ => "烦",
+            };
+            let _ = write!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{cat}</td><td>{}</td><td>{}</td><td>{}</td><td>{:+.0}% ({:+.0}% … {:+.0}%)</td><td>{:.1}</td><td>{}</td></tr>",
+                esc(rule),
+                l.u32(lr::INQUIRIES, i).unwrap_or(0),
+                pct(l.f64(lr::CONVERSION_RATE, i)),
+                pct(l.f64(lr::BASELINE_CONVERSION_RATE, i)),
+                l.f64(lr::DIFFERENCE, i).unwrap_or(0.0) * 100.0,
+                l.f64(lr::DIFFERENCE_LOW, i).unwrap_or(0.0) * 100.0,
+                l.f64(lr::DIFFERENCE_HIGH, i).unwrap_or(0.0) * 100.0,
+                l.f64(lr::LOST_BUYERS_EST, i).unwrap_or(0.0),
+                money(l.f64(lr::LOST_SALES_EST, i)),
+            );
+        }
+        h.push_str("</table>");
+    }
 }
 
 /// Question intents over the period and the latest week's buyer hot words.

@@ -9,6 +9,7 @@ pub mod agent_weekly;
 pub mod buyers;
 pub mod facts;
 pub mod hourly_load;
+pub mod loss_reasons;
 pub mod scoring;
 pub mod shop_daily;
 pub mod targets;
@@ -20,8 +21,9 @@ use polars::prelude::*;
 
 use crate::core::error::{KefuError, Result};
 use crate::core::model::{Agent, BuyerInfo, Message, Order, Target};
+use crate::core::schema::targets as tg;
 use crate::core::schema::{agent_daily as ad, agent_weekly as aw, hot_words, hourly_load as hl};
-use crate::core::schema::{question_intents as qi, shop_daily as sd, shop_weekly as sw, targets as tg};
+use crate::core::schema::{loss_reasons as lr, question_intents as qi, shop_daily as sd, shop_weekly as sw};
 use crate::core::settings::{Metrics, Scoring};
 use crate::stages::conversion::Attribution;
 use crate::stages::rules::Violation;
@@ -39,6 +41,7 @@ pub struct Marts {
     pub question_intents: DataFrame,
     pub hot_words: DataFrame,
     pub targets: DataFrame,
+    pub loss_reasons: DataFrame,
     /// Each session's dominant intent (the `sessions.intent` column).
     pub session_intents: Vec<Option<u8>>,
     /// Whether each session's buyer was returning (老客) when it started.
@@ -93,6 +96,16 @@ pub fn build(x: &Inputs) -> Result<Marts> {
     let (agent_daily, agent_weekly, targets) = agent_marts(x, &returning)?;
     let (shop_weekly, order_history_days) =
         buyers::shop_weekly(x.orders, &history).map_err(KefuError::table(sw::TABLE.name))?;
+    let session_intents = topics::session_intents(x.conv, x.messages, x.text);
+    let loss_reasons = loss_reasons::loss_reasons(&loss_reasons::Inputs {
+        conv: x.conv,
+        orders: x.orders,
+        attributions: x.attributions,
+        violations: x.violations,
+        session_intents: &session_intents,
+        intents: x.intents,
+    })
+    .map_err(KefuError::table(lr::TABLE.name))?;
     Ok(Marts {
         agent_daily,
         agent_weekly,
@@ -104,7 +117,8 @@ pub fn build(x: &Inputs) -> Result<Marts> {
             .map_err(KefuError::table(qi::TABLE.name))?,
         hot_words: topics::hot_words(x.words).map_err(KefuError::table(hot_words::TABLE.name))?,
         targets,
-        session_intents: topics::session_intents(x.conv, x.messages, x.text),
+        loss_reasons,
+        session_intents,
         session_member_levels: x
             .conv
             .sessions

@@ -80,6 +80,7 @@ fn plan<'a>(o: &'a Outputs<'a>, settings: &Settings, rejects: &'a DataFrame) -> 
                 "agent_weekly" => Write::Whole(&mt.agent_weekly, agent_weekly_columns(&points)),
                 "shop_weekly" => whole(&mt.shop_weekly, &t),
                 "targets" => whole(&mt.targets, &t),
+                "loss_reasons" => whole(&mt.loss_reasons, &t),
                 _ => whole(rejects, &t),
             };
             (t, w)
