@@ -134,6 +134,8 @@ struct Files {
     first_row: Option<String>,
     order_no: u64,
     counts: Counts,
+    /// Refunded orders (id, shop, refund fen, paid at), for the sample `refunds.csv`.
+    refunded: Vec<(String, String, i64, i64)>,
 }
 
 impl Files {
@@ -197,6 +199,10 @@ impl Files {
             None => ("created", None),
             Some(_) => self.refund(fen),
         };
+        if let (Some(r), Some(p)) = (refund, paid) {
+            self.refunded
+                .push((format!("O{:09}", self.order_no), shop.to_owned(), r, p));
+        }
         let line = format!(
             "O{:09},{},{},{},{},{},{},{}\n",
             self.order_no,
@@ -245,6 +251,45 @@ impl Files {
         }
         let p = mdir.join("qianniu_export.txt");
         fs::write(&p, self.txt.replace('\n', "\r\n")).map_err(|e| KefuError::io(&p, e))
+    }
+
+    /// Sample layout: the optional inputs — the refunds with their reasons, a
+    /// CRM that knows some buyers bought before the data starts, and targets.
+    fn optional_samples(&self, out: &Path, shops: &[String], agents: &[Vec<AgentDef>], buyers: u64) -> Result<()> {
+        const REASONS: [&str; 5] = ["尺码不符", "质量问题", "发错/漏发", "七天无理由", "物流太慢"];
+        let mut refunds = String::from("order_id,shop_id,refund_at,amount,stage,reason\n");
+        for (i, (id, shop, fen, paid)) in self.refunded.iter().enumerate() {
+            let at = time::fmt_local(paid + (1 + i as i64 % 3) * time::MS_PER_DAY);
+            let stage = if i % 4 == 0 { "发货前" } else { "售后" };
+            let reason = REASONS[i % REASONS.len()];
+            refunds.push_str(&format!("{id},{shop},{at},{},{stage},{reason}\n", fen_text(*fen)));
+        }
+        let mut crm = String::from("shop_id,buyer_id,first_paid_at,member_level\n");
+        for shop in shops {
+            for no in (0..buyers).step_by(5) {
+                let nick = format!("{}{}", NICK_HEADS[(no % NICK_HEADS.len() as u64) as usize], 100 + no);
+                let day = 1 + no % 28;
+                crm.push_str(&format!("{shop},{nick},2026-10-{day:02} 20:00:00,V{}\n", 1 + no % 3));
+            }
+        }
+        let mut targets = String::from("shop_id,agent_id,team,period,target_sales\n");
+        for (shop, team) in shops.iter().zip(agents) {
+            for week in ["2026-W46", "2026-W47"] {
+                for a in team {
+                    targets.push_str(&format!("{shop},{},,{week},800.00\n", a.id));
+                }
+            }
+            targets.push_str(&format!("{shop},,presale,2026-11,9000.00\n"));
+        }
+        for (name, text) in [
+            ("refunds.csv", refunds),
+            ("crm_buyers.csv", crm),
+            ("targets.csv", targets),
+        ] {
+            let p = out.join(name);
+            fs::write(&p, text).map_err(|e| KefuError::io(&p, e))?;
+        }
+        Ok(())
     }
 }
 
@@ -314,6 +359,7 @@ pub fn write(out: &Path, spec: &Spec) -> Result<Counts> {
         txt: String::new(),
         first_row: None,
         order_no: 0,
+        refunded: Vec::new(),
         counts: Counts {
             agents: write_roster(out, &agents)?,
             ..Counts::default()
@@ -344,6 +390,7 @@ pub fn write(out: &Path, spec: &Spec) -> Result<Counts> {
     }
     if spec.sample_layout {
         f.sample_extras(&mdir, &shops)?;
+        f.optional_samples(out, &shops, &agents, buyers_per_shop)?;
     }
     let counts = f.counts;
     f.main.finish()?;

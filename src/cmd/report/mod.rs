@@ -42,7 +42,11 @@ fn fmt_opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
 }
 
 fn money(v: Option<f64>) -> String {
-    v.map(|x| format!("¥{x:.0}")).unwrap_or_else(|| "—".into())
+    match v {
+        Some(x) if x.round() < 0.0 => format!("-¥{:.0}", -x),
+        Some(x) => format!("¥{:.0}", x.abs()),
+        None => "—".into(),
+    }
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -120,7 +124,7 @@ fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize>
         .filter(|&i| w.str(aw::SHOP_ID, i) == Some(shop) && w.str(aw::WEEK, i) == Some(latest))
         .collect();
     rows.sort_by_key(|&i| w.u32(aw::RANK, i).unwrap_or(0));
-    h.push_str("<table><tr><th>排名</th><th class=\"l\">客服</th><th>得分</th><th>排名变化</th><th>询单</th><th>转化率</th><th>销售额</th><th>客单价</th><th>付款流失</th><th>催付成功</th><th>退款率</th><th>首响</th><th>首问有效回复</th><th>平响</th><th>3分钟回复率</th><th>等</th><th>想</th><th>烦</th></tr>");
+    h.push_str("<table><tr><th>排名</th><th class=\"l\">客服</th><th>得分</th><th>排名变化</th><th>询单</th><th>转化率</th><th>销售额</th><th>客单价</th><th>付款流失</th><th>催付成功</th><th>退款率</th><th>指标完成</th><th>首响</th><th>首问有效回复</th><th>平响</th><th>3分钟回复率</th><th>等</th><th>想</th><th>烦</th></tr>");
     for &i in &rows {
         let change = match w.i64(aw::RANK_CHANGE, i) {
             Some(c) if c > 0 => format!("↑{c}"),
@@ -137,7 +141,7 @@ fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize>
         let chased = format!("{:.0}/{:.0}", n(aw::CHASED_PAID_ORDERS), n(aw::CHASED_ORDERS));
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"l\">{}{small}</td><td>{:.1}</td><td>{change}</td><td>{}</td><td>{}</td><td>¥{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"l\">{}{small}</td><td>{:.1}</td><td>{change}</td><td>{}</td><td>{}</td><td>¥{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             n(aw::RANK),
             esc(w.str(aw::AGENT_ID, i).unwrap_or_default()),
             n(aw::SCORE),
@@ -148,6 +152,7 @@ fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize>
             n(aw::UNPAID_BUYERS),
             chased,
             pct(w.f64(aw::REFUND_RATE, i)),
+            pct(w.f64(aw::TARGET_COMPLETION, i)),
             fmt_opt(w.f64(aw::FIRST_RESPONSE_AVG_SECS, i), 0, "s"),
             fmt_opt(w.f64(aw::FIRST_ANSWER_AVG_SECS, i), 0, "s"),
             fmt_opt(w.f64(aw::RESPONSE_AVG_SECS, i), 0, "s"),

@@ -12,7 +12,8 @@ use crate::core::settings::Scoring;
 
 /// Scales `v` between `bad` (0) and `good` (100); works for either direction.
 pub fn scale(v: f64, good: f64, bad: f64) -> f64 {
-    ((v - bad) / (good - bad)).clamp(0.0, 1.0) * 100.0
+    // `+ 0.0` turns the −0 of a value at `bad` with `good < bad` into 0.
+    ((v - bad) / (good - bad)).clamp(0.0, 1.0) * 100.0 + 0.0
 }
 
 fn f64_col(df: &DataFrame, c: Col) -> PolarsResult<Vec<Option<f64>>> {
@@ -127,5 +128,7 @@ mod tests {
         // Lower is better for response times.
         assert_eq!(scale(35.0, 10.0, 60.0), 50.0);
         assert_eq!(scale(5.0, 10.0, 60.0), 100.0);
+        // At `bad` with lower-is-better: 0 points, not −0.
+        assert!(scale(30.0, 0.0, 30.0).is_sign_positive());
     }
 }
