@@ -2,6 +2,7 @@
 //! written out in each test, numbers worked out by hand in the comments.
 
 mod architecture;
+mod bench;
 mod cli;
 mod conversion;
 mod golden;
