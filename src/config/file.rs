@@ -128,6 +128,11 @@ pub struct Metrics {
     /// 催付: the chasing message must hit `pay_urge.txt` (付款, 拍下, 尽快 …);
     /// otherwise any agent message in the window is the chase.
     pub chase_requires_phrase: bool,
+    /// `slow_buyers`: a buyer waited at least this long for a reply in
+    /// service hours (the 千牛 slow-response reminder).
+    pub slow_response_secs: u32,
+    /// `long_receptions`: sessions longer than this many minutes.
+    pub long_reception_mins: u32,
 }
 
 impl Default for Metrics {
@@ -151,6 +156,8 @@ impl Default for Metrics {
             chase_min_wait_secs: 300,
             chase_window_hours: 24,
             chase_requires_phrase: false,
+            slow_response_secs: 100,
+            long_reception_mins: 30,
         }
     }
 }
@@ -193,6 +200,8 @@ pub struct TextConfig {
     /// 催付 phrases (付款, 拍下, 尽快 …): what a chase must say when
     /// `[metrics] chase_requires_phrase` is on.
     pub pay_urge: Option<PathBuf>,
+    /// 邀评 phrases (给个好评, 五星 …): `review_invites` and rule `no_review_invite`.
+    pub invite_review: Option<PathBuf>,
 }
 
 impl TextConfig {
@@ -209,12 +218,13 @@ impl TextConfig {
             "intents" => self.intents.as_ref(),
             "stopwords" => self.stopwords.as_ref(),
             "pay_urge" => self.pay_urge.as_ref(),
+            "invite_review" => self.invite_review.as_ref(),
             _ => None,
         }
     }
 
     /// Every lexicon path the section names, to resolve against the job's folder.
-    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 10] {
+    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 11] {
         [
             &mut self.user_dict,
             &mut self.question,
@@ -226,33 +236,22 @@ impl TextConfig {
             &mut self.intents,
             &mut self.stopwords,
             &mut self.pay_urge,
+            &mut self.invite_review,
         ]
     }
 }
 
 /// One violation rule's switch and lexicon. Thresholds live under `[metrics]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
-    /// `false` switches the rule off.
-    #[serde(default = "yes")]
-    pub enabled: bool,
+    /// `false` switches the rule off, `true` on; unset, the rule's default
+    /// (README's rule table says which rules are off unless switched on).
+    #[serde(default)]
+    pub enabled: Option<bool>,
     /// Replaces the rule's default lexicon file.
     #[serde(default)]
     pub lexicon: Option<PathBuf>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Default for RuleConfig {
-    fn default() -> Self {
-        RuleConfig {
-            enabled: true,
-            lexicon: None,
-        }
-    }
 }
 
 /// `[rules.<rule_id>]` tables; unknown rule ids are rejected at start.

@@ -220,7 +220,7 @@ impl PipelineConfig {
     }
 
     fn rules_settings(&self) -> Result<settings::Rules> {
-        let mut enabled = RuleBits::ALL;
+        let mut enabled = RuleBits::DEFAULT;
         let mut lexicons = BTreeMap::new();
         for (id, rc) in &self.rules {
             let rule = RuleId::parse(id).ok_or_else(|| {
@@ -230,10 +230,12 @@ impl PipelineConfig {
                     format!("unknown rule id; known rules: {}", known.join(", ")),
                 )
             })?;
-            if !rc.enabled {
-                enabled.remove(rule);
+            match rc.enabled {
+                Some(true) => enabled.insert(rule),
+                Some(false) => enabled.remove(rule),
+                None => {}
             }
-            if let Some(p) = rc.lexicon.as_ref().filter(|_| rc.enabled) {
+            if let Some(p) = rc.lexicon.as_ref().filter(|_| enabled.contains(rule)) {
                 if !p.is_file() {
                     return Err(KefuError::config(
                         format!("[rules.{id}] lexicon"),
@@ -332,6 +334,8 @@ impl Metrics {
             chase_min_wait_ms: self.chase_min_wait_secs as i64 * MS_PER_SEC,
             chase_window_ms: self.chase_window_hours as i64 * 3600 * MS_PER_SEC,
             chase_requires_phrase: self.chase_requires_phrase,
+            slow_response_ms: self.slow_response_secs as i64 * MS_PER_SEC,
+            long_reception_ms: self.long_reception_mins as i64 * 60 * MS_PER_SEC,
         })
     }
 }

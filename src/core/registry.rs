@@ -44,6 +44,12 @@ pub enum RuleId {
     QuietAfterTransfer,
     CannedRepeat,
     UnhappyEnd,
+    NoGreeting,
+    NoClosing,
+    WaitNoApology,
+    OffPlatform,
+    FalsePromise,
+    NoReviewInvite,
 }
 
 /// What the registry knows of a rule.
@@ -57,6 +63,8 @@ pub struct RuleDef {
     pub lexicon: Option<&'static str>,
     /// The `messages` column that says a message hit the rule's lexicon.
     pub hit_column: Option<Col>,
+    /// Whether a job that says nothing of the rule runs it.
+    pub default_on: bool,
 }
 
 const fn def(
@@ -72,14 +80,20 @@ const fn def(
         category,
         lexicon,
         hit_column,
+        default_on: true,
     }
+}
+
+/// A rule a job must switch on.
+const fn off(d: RuleDef) -> RuleDef {
+    RuleDef { default_on: false, ..d }
 }
 
 use crate::core::schema::{messages, Col};
 use Category::{Annoy, Think, Wait};
 
 #[rustfmt::skip]
-pub const RULES: [RuleDef; 17] = [
+pub const RULES: [RuleDef; 23] = [
     def(RuleId::SlowFirstResponse, "slow_first_response", Wait, None, None),
     def(RuleId::SlowReply, "slow_reply", Wait, None, None),
     def(RuleId::Unanswered, "unanswered", Wait, None, None),
@@ -98,6 +112,13 @@ pub const RULES: [RuleDef; 17] = [
     def(RuleId::QuietAfterTransfer, "quiet_after_transfer", Wait, Some("transfer"), Some(messages::HIT_TRANSFER)),
     def(RuleId::CannedRepeat, "canned_repeat", Think, None, None),
     def(RuleId::UnhappyEnd, "unhappy_end", Annoy, Some("unhappy"), Some(messages::HIT_UNHAPPY)),
+    // The 售前 flow and the platforms' rulebooks.
+    def(RuleId::NoGreeting, "no_greeting", Annoy, Some("welcome"), Some(messages::HIT_WELCOME)),
+    def(RuleId::NoClosing, "no_closing", Annoy, Some("farewell"), Some(messages::HIT_FAREWELL)),
+    def(RuleId::WaitNoApology, "wait_no_apology", Annoy, Some("apology"), None),
+    def(RuleId::OffPlatform, "off_platform", Annoy, Some("off_platform"), Some(messages::HIT_OFF_PLATFORM)),
+    def(RuleId::FalsePromise, "false_promise", Annoy, Some("false_promise"), Some(messages::HIT_FALSE_PROMISE)),
+    off(def(RuleId::NoReviewInvite, "no_review_invite", Annoy, None, None)),
 ];
 
 // RULES[i] describes the rule whose discriminant is i.
@@ -138,7 +159,17 @@ pub struct RuleBits(pub u32);
 const _: () = assert!(RULES.len() <= u32::BITS as usize, "one bit per rule");
 
 impl RuleBits {
-    pub const ALL: RuleBits = RuleBits((1u64.wrapping_shl(RULES.len() as u32) - 1) as u32);
+    /// The rules a job runs when it says nothing of them.
+    pub const DEFAULT: RuleBits = {
+        let (mut bits, mut i) = (0u32, 0);
+        while i < RULES.len() {
+            if RULES[i].default_on {
+                bits |= 1 << i;
+            }
+            i += 1;
+        }
+        RuleBits(bits)
+    };
     pub fn contains(self, r: RuleId) -> bool {
         self.0 & r.bit() != 0
     }

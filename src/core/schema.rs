@@ -199,6 +199,12 @@ table! {
         HIT_FOLLOW_UP = "hit_follow_up": Bool,
         HIT_TRANSFER = "hit_transfer": Bool,
         HIT_UNHAPPY = "hit_unhappy": Bool,
+        HIT_WELCOME = "hit_welcome": Bool,
+        HIT_FAREWELL = "hit_farewell": Bool,
+        HIT_OFF_PLATFORM = "hit_off_platform": Bool,
+        HIT_FALSE_PROMISE = "hit_false_promise": Bool,
+        /// The agent invites a review (邀评, `invite_review.txt`).
+        IS_REVIEW_INVITE = "is_review_invite": Bool,
     }
 }
 
@@ -333,6 +339,37 @@ table! {
         PAID_BUYERS_RETURNING = "paid_buyers_returning": U32,
         CONVERSION_RATE_NEW = "conversion_rate_new": F64 | null,
         CONVERSION_RATE_RETURNING = "conversion_rate_returning": F64 | null,
+        /// Workload (the platforms' set): buyer messages of the agent's turns,
+        /// the agent's own messages and their characters.
+        BUYER_MSGS = "buyer_msgs": U32,
+        AGENT_MSGS = "agent_msgs": U32,
+        AGENT_CHARS = "agent_chars": U32,
+        /// Buyers with a turn credited to the agent; those never replied to.
+        RECEIVED_BUYERS = "received_buyers": U32,
+        UNREPLIED_BUYERS = "unreplied_buyers": U32,
+        /// Buyers who waited `slow_response_secs` or more in service hours.
+        SLOW_BUYERS = "slow_buyers": U32,
+        /// Sessions longer than `long_reception_mins`.
+        LONG_RECEPTIONS = "long_receptions": U32,
+        TRANSFERS_IN = "transfers_in": U32,
+        TRANSFERS_OUT = "transfers_out": U32,
+        /// Sessions the agent opened (主动跟进).
+        AGENT_STARTED_SESSIONS = "agent_started_sessions": U32,
+        /// Agent messages inviting a review (邀评).
+        REVIEW_INVITES = "review_invites": U32,
+        /// In-hours turns, answered or not: the platform 平响's denominator.
+        PLATFORM_RESPONSE_N = "platform_response_n": U32,
+        RECEPTION_MS = "reception_ms": I64,
+        PLATFORM_RESPONSE_SUM_MS = "platform_response_sum_ms": I64,
+        /// 答问比: agent ÷ buyer messages.
+        QA_RATIO = "qa_ratio": F64 | null,
+        /// 1 − unreplied ÷ received buyers.
+        REPLY_RATE = "reply_rate": F64 | null,
+        RECEPTION_SECS = "reception_secs": F64,
+        AVG_SESSION_SECS = "avg_session_secs": F64 | null,
+        /// Taobao's 平响: an in-hours unanswered turn counts as
+        /// `response_cap_secs` (`response_avg_secs` averages answered turns only).
+        RESPONSE_AVG_PLATFORM_SECS = "response_avg_platform_secs": F64 | null,
     }
 }
 
@@ -385,6 +422,20 @@ table! {
         INQUIRIES_RETURNING = "inquiries_returning": U32,
         PAID_BUYERS_NEW = "paid_buyers_new": U32,
         PAID_BUYERS_RETURNING = "paid_buyers_returning": U32,
+        BUYER_MSGS = "buyer_msgs": U32,
+        AGENT_MSGS = "agent_msgs": U32,
+        AGENT_CHARS = "agent_chars": U32,
+        RECEIVED_BUYERS = "received_buyers": U32,
+        UNREPLIED_BUYERS = "unreplied_buyers": U32,
+        SLOW_BUYERS = "slow_buyers": U32,
+        LONG_RECEPTIONS = "long_receptions": U32,
+        TRANSFERS_IN = "transfers_in": U32,
+        TRANSFERS_OUT = "transfers_out": U32,
+        AGENT_STARTED_SESSIONS = "agent_started_sessions": U32,
+        REVIEW_INVITES = "review_invites": U32,
+        PLATFORM_RESPONSE_N = "platform_response_n": U32,
+        RECEPTION_MS = "reception_ms": I64,
+        PLATFORM_RESPONSE_SUM_MS = "platform_response_sum_ms": I64,
         AGENT_NAME = "agent_name": Str | null,
         TEAM = "team": Str | null,
         CONVERSION_RATE = "conversion_rate": F64 | null,
@@ -405,6 +456,11 @@ table! {
         CHASE_SUCCESS_RATE = "chase_success_rate": F64 | null,
         CONVERSION_RATE_NEW = "conversion_rate_new": F64 | null,
         CONVERSION_RATE_RETURNING = "conversion_rate_returning": F64 | null,
+        QA_RATIO = "qa_ratio": F64 | null,
+        REPLY_RATE = "reply_rate": F64 | null,
+        RECEPTION_SECS = "reception_secs": F64,
+        AVG_SESSION_SECS = "avg_session_secs": F64 | null,
+        RESPONSE_AVG_PLATFORM_SECS = "response_avg_platform_secs": F64 | null,
         /// The agent's sales target for the week (the `targets` input), and
         /// credited sales ÷ target (指标完成率).
         TARGET_SALES = "target_sales": F64 | null,

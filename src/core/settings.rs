@@ -106,6 +106,10 @@ pub struct Metrics {
     pub chase_window_ms: i64,
     /// 催付: the chase must hit the `pay_urge` lexicon.
     pub chase_requires_phrase: bool,
+    /// A buyer waiting this long in service hours is a slow buyer.
+    pub slow_response_ms: i64,
+    /// A session longer than this is a long reception.
+    pub long_reception_ms: i64,
 }
 
 /// The text layer's switches and the lexicon files that replace built-in ones.

@@ -19,6 +19,20 @@ const BUILTIN: &[(&str, &str)] = &[
     ("intents", include_str!("../../pipelines/lexicons/intents.txt")),
     ("stopwords", include_str!("../../pipelines/lexicons/stopwords.txt")),
     ("pay_urge", include_str!("../../pipelines/lexicons/pay_urge.txt")),
+    (
+        "invite_review",
+        include_str!("../../pipelines/lexicons/invite_review.txt"),
+    ),
+    ("welcome", include_str!("../../pipelines/lexicons/welcome.txt")),
+    ("farewell", include_str!("../../pipelines/lexicons/farewell.txt")),
+    (
+        "off_platform",
+        include_str!("../../pipelines/lexicons/off_platform.txt"),
+    ),
+    (
+        "false_promise",
+        include_str!("../../pipelines/lexicons/false_promise.txt"),
+    ),
     ("urge", include_str!("../../pipelines/lexicons/urge.txt")),
     ("follow_up", include_str!("../../pipelines/lexicons/follow_up.txt")),
     ("pushback", include_str!("../../pipelines/lexicons/pushback.txt")),
@@ -34,7 +48,7 @@ const BUILTIN: &[(&str, &str)] = &[
 /// The text layer's lexicons, by their `[text]` key, in the order their
 /// phrases reach the segmenter and the job hash. Rule lexicons come from the
 /// rule registry.
-pub const TEXT_LEXICONS: [&str; 10] = [
+pub const TEXT_LEXICONS: [&str; 11] = [
     "user_dict",
     "question",
     "greeting",
@@ -45,6 +59,7 @@ pub const TEXT_LEXICONS: [&str; 10] = [
     "intents",
     "stopwords",
     "pay_urge",
+    "invite_review",
 ];
 
 /// The built-in text of lexicon `name`.

@@ -19,8 +19,9 @@ pub struct LexiconSet {
     /// name → (text, where it came from, for error messages).
     texts: BTreeMap<&'static str, (String, String)>,
     lists: BTreeMap<&'static str, Lexicon>,
-    /// The enabled rules with a lexicon, in registry order.
-    rules: Vec<RuleId>,
+    /// The enabled rules with a lexicon, in registry order: the rule, where
+    /// its lexicon came from, and the lexicon (two rules may share one).
+    rules: Vec<(RuleId, String, Lexicon)>,
     empty: Lexicon,
 }
 
@@ -37,8 +38,13 @@ impl LexiconSet {
         }
         for r in RULES.iter().filter(|r| settings.rules.enabled.contains(r.id)) {
             if let Some(name) = r.lexicon {
-                set.add(name, settings.rules.lexicons.get(&r.id).map(|p| p.as_path()))?;
-                set.rules.push(r.id);
+                let path = settings.rules.lexicons.get(&r.id).map(|p| p.as_path());
+                let source = match path {
+                    Some(p) => p.display().to_string(),
+                    None => format!("built-in {name}"),
+                };
+                let list = Lexicon::parse(&builtin::text(name, path)?);
+                set.rules.push((r.id, source, list));
             }
         }
         Ok(set)
@@ -69,8 +75,16 @@ impl LexiconSet {
 
     /// The enabled rules that read a lexicon, with it, in registry order.
     pub fn rule_lexicons(&self) -> impl Iterator<Item = (RuleId, &Lexicon)> {
+        self.rules.iter().map(|(r, _, l)| (*r, l))
+    }
+
+    /// Each distinct rule lexicon once (rules may share one), in registry
+    /// order: what the segmenter learns its phrases from.
+    pub fn distinct_rule_lexicons(&self) -> impl Iterator<Item = &Lexicon> {
+        let mut seen = std::collections::HashSet::new();
         self.rules
             .iter()
-            .map(|r| (*r, r.def().lexicon.map(|n| self.list(n)).unwrap_or(&self.empty)))
+            .filter(move |(_, source, _)| seen.insert(source.as_str()))
+            .map(|(_, _, l)| l)
     }
 }

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::core::model::{Message, Name, Sender};
+use crate::core::model::{Message, MsgType, Name, Sender};
 use crate::core::settings::Metrics;
 use crate::core::time;
 use crate::stages::text::Flags;
@@ -81,6 +81,10 @@ pub struct Turn {
     pub response_ms: Option<i64>,
     pub agent_id: Option<Name>,
     pub in_service_hours: bool,
+    /// The turn asks or requests something: a question, any text that is not
+    /// only a closing, or a non-text message other than an emoji. A turn of
+    /// 好的谢谢 alone needs no answer, so its silence is no failure.
+    pub asks: bool,
 }
 
 impl Turn {
@@ -244,13 +248,29 @@ fn build_stream(
     for (k, &a) in starts.iter().enumerate() {
         let b = starts.get(k + 1).copied().unwrap_or(r.end);
         let t0 = turns.len();
-        build_turns(messages, a..b, sessions.len(), m, turns);
+        build_turns(messages, flags, a..b, sessions.len(), m, turns);
         sessions.push(session(messages, flags, a..b, t0..turns.len(), &turns[t0..], m));
     }
 }
 
+/// Whether a buyer message asks or requests something (see [`Turn::asks`]).
+fn asks(msg: &Message, f: &Flags) -> bool {
+    match msg.msg_type {
+        MsgType::Text => f.is_question || (!f.is_closing && !msg.content.trim().is_empty()),
+        MsgType::Emoji => false,
+        _ => true,
+    }
+}
+
 /// Appends the turns of the session at `msgs`.
-fn build_turns(messages: &[Message], msgs: Range<usize>, session: usize, m: &Metrics, turns: &mut Vec<Turn>) {
+fn build_turns(
+    messages: &[Message],
+    flags: &[Flags],
+    msgs: Range<usize>,
+    session: usize,
+    m: &Metrics,
+    turns: &mut Vec<Turn>,
+) {
     let t0 = turns.len();
     let mut open: Option<Turn> = None;
     let mut last_agent: Option<&Name> = None;
@@ -274,10 +294,14 @@ fn build_turns(messages: &[Message], msgs: Range<usize>, session: usize, m: &Met
                         response_ms: None,
                         agent_id: None,
                         in_service_hours: m.service_hours.contains(time::sec_of_day(msg.local)),
+                        asks: false,
                     });
                 }
                 if let Some(ag) = &msg.agent_id {
                     routed = Some(ag);
+                }
+                if let Some(t) = open.as_mut() {
+                    t.asks |= asks(msg, &flags[i]);
                 }
             }
             Sender::Agent => {

@@ -15,3 +15,4 @@ mod rules;
 mod scoring;
 mod sessions;
 mod text;
+mod workload;

@@ -3,11 +3,24 @@
 use crate::helpers::*;
 use kefu::core::schema::{agent_daily as ad, violations as vi};
 
-fn rules_of(rows: &[(&str, &str, &str)]) -> Vec<&'static str> {
+/// The rules fired in one chat, with `off` switched off.
+fn fired(rows: &[(&str, &str, &str)], off: &[&str]) -> Vec<&'static str> {
     let f = Fixture::new();
     f.chat("m", "b1", "2026-11-16", rows);
-    let a = f.analyse();
+    let mut cfg = f.config();
+    for r in off {
+        cfg.rules.entry(r.to_string()).or_default().enabled = Some(false);
+    }
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
     a.violations.iter().map(|v| v.rule.name()).collect()
+}
+
+/// The service norms of the 售前 flow, which most fixtures here leave out on purpose.
+const FLOW: [&str; 3] = ["no_greeting", "no_closing", "wait_no_apology"];
+
+/// The rules fired in one chat, the 售前-flow norms switched off.
+fn rules_of(rows: &[(&str, &str, &str)]) -> Vec<&'static str> {
+    fired(rows, &FLOW)
 }
 
 #[test]
@@ -151,12 +164,21 @@ fn rule_switched_off_in_config() {
         "m",
         "b1",
         "2026-11-16",
-        &[("10:00:00", "buyer", "有货吗"), ("10:00:31", "小美", "有的亲")],
+        &[
+            ("10:00:00", "buyer", "有货吗"),
+            ("10:00:31", "小美", "您好，有的亲，祝您购物愉快"),
+        ],
     );
     let mut cfg = f.config();
-    cfg.rules.entry("slow_first_response".into()).or_default().enabled = false;
+    cfg.rules.entry("slow_first_response".into()).or_default().enabled = Some(false);
     let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
-    assert!(a.violations.is_empty());
+    assert!(a.violations.is_empty(), "{:?}", a.violations);
+    // A rule off by default runs once switched on: the buyer says nothing closing here.
+    let mut cfg = f.config();
+    cfg.rules.entry("no_review_invite".into()).or_default().enabled = Some(true);
+    let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+    let fired: Vec<&str> = a.violations.iter().map(|v| v.rule.name()).collect();
+    assert_eq!(fired, ["slow_first_response"]);
 }
 
 #[test]
@@ -287,4 +309,69 @@ fn readme_rule_table_matches_the_registry() {
         );
     }
     assert_eq!(rows.len(), RULES.len());
+}
+
+/// The 售前 flow norms, each with a session that fires it and one that does
+/// not (the other norms switched off).
+#[test]
+fn service_flow_norms() {
+    let others = |keep: &str| -> Vec<&'static str> { FLOW.iter().copied().filter(|r| *r != keep).collect() };
+    let chat = |answer: &'static str| [("10:00:00", "buyer", "有货吗"), ("10:00:10", "小美", answer)];
+    // no_greeting: the first agent message must welcome; a bot's welcome is not the agent's.
+    assert_eq!(fired(&chat("有的亲"), &others("no_greeting")), ["no_greeting"]);
+    assert!(fired(&chat("您好，有的亲"), &others("no_greeting")).is_empty());
+    let bot_first = [
+        ("10:00:00", "buyer", "有货吗"),
+        ("10:00:01", "bot", "您好，欢迎光临"),
+        ("10:00:10", "小美", "有的亲"),
+    ];
+    assert_eq!(fired(&bot_first, &others("no_greeting")), ["no_greeting"]);
+    // no_closing: an inquiry's last agent message says goodbye.
+    assert_eq!(fired(&chat("有的亲"), &others("no_closing")), ["no_closing"]);
+    assert!(fired(&chat("有的亲，祝您购物愉快"), &others("no_closing")).is_empty());
+    // wait_no_apology: answered after 240 s (> 180) with no apology in the answer.
+    let late = |answer: &'static str| [("10:00:00", "buyer", "有货吗"), ("10:04:00", "小美", answer)];
+    let mut off = others("wait_no_apology");
+    off.push("slow_first_response");
+    assert_eq!(fired(&late("有的亲"), &off), ["wait_no_apology"]);
+    assert!(fired(&late("让您久等了，有的亲"), &off).is_empty());
+}
+
+#[test]
+fn off_platform_and_false_promise() {
+    let one = |answer: &'static str| rules_of(&[("10:00:00", "buyer", "几天能到"), ("10:00:10", "小美", answer)]);
+    assert_eq!(one("加我微信详聊吧"), ["off_platform"]);
+    assert_eq!(one("看这里 https://example.com/deal"), ["off_platform"]);
+    assert!(one("链接发您 https://item.taobao.com/item.htm?id=1").is_empty());
+    assert_eq!(one("保证明天到的亲"), ["false_promise"]);
+    assert!(one("一般两天左右到，以物流为准").is_empty());
+}
+
+#[test]
+fn no_review_invite_when_switched_on() {
+    let f = |answer: &'static str| {
+        let rows = [
+            ("10:00:00", "buyer", "有货吗"),
+            ("10:00:10", "小美", answer),
+            ("10:01:00", "buyer", "好的谢谢"),
+        ];
+        let fx = Fixture::new();
+        fx.chat("m", "b1", "2026-11-16", &rows);
+        let mut cfg = fx.config();
+        for r in FLOW {
+            cfg.rules.entry(r.to_string()).or_default().enabled = Some(false);
+        }
+        cfg.rules.entry("no_review_invite".into()).or_default().enabled = Some(true);
+        let a = kefu::pipeline::analyse(&cfg.validate(None).unwrap()).unwrap();
+        a.violations.iter().map(|v| v.rule.name()).collect::<Vec<_>>()
+    };
+    assert_eq!(f("有的亲"), ["no_review_invite"]);
+    assert!(f("有的亲，收到满意的话给个五星好评哦").is_empty());
+    // Off by default.
+    assert!(rules_of(&[
+        ("10:00:00", "buyer", "有货吗"),
+        ("10:00:10", "小美", "有的"),
+        ("10:01:00", "buyer", "好的谢谢")
+    ])
+    .is_empty());
 }

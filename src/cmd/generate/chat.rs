@@ -118,7 +118,33 @@ pub fn chat(rng: &mut Rng, shop_idx: usize, shop: &str, agents: &[AgentDef], buy
     } else {
         presale_chat(rng, &mut c, t, agents);
     }
+    manners(&mut c, agents, start, after_sales);
     c
+}
+
+/// Whether the agents greet first and say goodbye last, by habit. Drawn from
+/// a stream of the chat's own (its start and buyer), so the words and times
+/// every other draw gives stay what they were.
+fn manners(c: &mut Chat, agents: &[AgentDef], start: i64, after_sales: bool) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (start, &c.buyer).hash(&mut h);
+    let mut r = Rng::new(h.finish());
+    let polite = |habit: Habit| match habit {
+        Habit::Fast | Habit::Apologizer => 0.8,
+        _ => 0.35,
+    };
+    let agent_text = |l: &Line| l.sender == "agent" && l.msg_type == "text";
+    if let Some(l) = c.lines.iter_mut().find(|l| agent_text(l)) {
+        if r.chance(polite(agents[l.agent.unwrap_or(0)].habit)) && !l.content.starts_with("您好") {
+            l.content = format!("您好，{}", l.content);
+        }
+    }
+    if let Some(l) = c.lines.iter_mut().rev().find(|l| agent_text(l)) {
+        if !after_sales && r.chance(polite(agents[l.agent.unwrap_or(0)].habit) * 0.8) {
+            l.content.push_str("，祝您购物愉快");
+        }
+    }
 }
 
 /// A buyer with a problem, answered by the agent's habit.

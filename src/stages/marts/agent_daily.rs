@@ -13,7 +13,7 @@ use crate::core::model::Agent;
 use crate::core::schema::{agent_daily as ad, Col, Ty};
 
 /// Count columns: 0 when a source has no row, summed over a week.
-pub const COUNTS: [Col; 31] = [
+pub const COUNTS: [Col; 43] = [
     ad::SESSIONS,
     ad::BUYERS,
     ad::INQUIRIES,
@@ -45,9 +45,21 @@ pub const COUNTS: [Col; 31] = [
     ad::INQUIRIES_RETURNING,
     ad::PAID_BUYERS_NEW,
     ad::PAID_BUYERS_RETURNING,
+    ad::BUYER_MSGS,
+    ad::AGENT_MSGS,
+    ad::AGENT_CHARS,
+    ad::RECEIVED_BUYERS,
+    ad::UNREPLIED_BUYERS,
+    ad::SLOW_BUYERS,
+    ad::LONG_RECEPTIONS,
+    ad::TRANSFERS_IN,
+    ad::TRANSFERS_OUT,
+    ad::AGENT_STARTED_SESSIONS,
+    ad::REVIEW_INVITES,
+    ad::PLATFORM_RESPONSE_N,
 ];
 /// Integer sums behind the rates (ms, fen): summed, never averaged.
-pub const SUMS: [Col; 8] = [
+pub const SUMS: [Col; 10] = [
     ad::RESPONSE_SUM_MS,
     ad::FIRST_RESPONSE_SUM_MS,
     ad::FIRST_ANSWER_SUM_MS,
@@ -56,6 +68,8 @@ pub const SUMS: [Col; 8] = [
     ad::UNPAID_FEN,
     ad::REFUND_FEN,
     ad::CHASED_PAID_FEN,
+    ad::RECEPTION_MS,
+    ad::PLATFORM_RESPONSE_SUM_MS,
 ];
 
 /// A credited buyer's orders on one inquiry date, before they are counted per agent.
@@ -119,6 +133,11 @@ pub fn rate_columns(period: Col, net: bool) -> PolarsResult<Vec<Expr>> {
         ratio(ad::CHASED_PAID_ORDERS, ad::CHASED_ORDERS, 1.0).alias(ad::CHASE_SUCCESS_RATE.name),
         ratio(ad::PAID_BUYERS_NEW, ad::INQUIRIES_NEW, 1.0).alias(ad::CONVERSION_RATE_NEW.name),
         ratio(ad::PAID_BUYERS_RETURNING, ad::INQUIRIES_RETURNING, 1.0).alias(ad::CONVERSION_RATE_RETURNING.name),
+        ratio(ad::AGENT_MSGS, ad::BUYER_MSGS, 1.0).alias(ad::QA_RATIO.name),
+        (lit(1.0) - ratio(ad::UNREPLIED_BUYERS, ad::RECEIVED_BUYERS, 1.0)).alias(ad::REPLY_RATE.name),
+        (ad::RECEPTION_MS.col().cast(DataType::Float64) / lit(1000.0)).alias(ad::RECEPTION_SECS.name),
+        ratio(ad::RECEPTION_MS, ad::SESSIONS, 1000.0).alias(ad::AVG_SESSION_SECS.name),
+        ratio(ad::PLATFORM_RESPONSE_SUM_MS, ad::PLATFORM_RESPONSE_N, 1000.0).alias(ad::RESPONSE_AVG_PLATFORM_SECS.name),
     ])
 }
 
@@ -170,52 +189,87 @@ fn credited(x: &Facts) -> LazyFrame {
         ])
 }
 
+/// Per session and agent: sessions, buyers, inquiries (lost, new,
+/// returning), reception time, long and agent-started sessions.
+fn participation_aggs() -> Vec<Expr> {
+    vec![
+        typed(len(), ad::SESSIONS),
+        typed(f::BUYER.col().n_unique(), ad::BUYERS),
+        typed(f::BUYER.col().filter(f::IS_INQUIRY.col()).n_unique(), ad::INQUIRIES),
+        // 询单流失: inquiry buyers none of whose inquiries (with this agent, that day) led to an order.
+        typed(
+            f::BUYER.col().filter(f::IS_INQUIRY.col()).n_unique()
+                - f::BUYER
+                    .col()
+                    .filter(f::IS_INQUIRY.col().and(f::CONVERTED.col()))
+                    .n_unique(),
+            ad::LOST_INQUIRIES,
+        ),
+        typed(
+            f::BUYER
+                .col()
+                .filter(f::IS_INQUIRY.col().and(f::RETURNING.col().not()))
+                .n_unique(),
+            ad::INQUIRIES_NEW,
+        ),
+        typed(
+            f::BUYER
+                .col()
+                .filter(f::IS_INQUIRY.col().and(f::RETURNING.col()))
+                .n_unique(),
+            ad::INQUIRIES_RETURNING,
+        ),
+        f::SESSION_MS.col().sum().alias(ad::RECEPTION_MS.name),
+        typed(f::LONG.col().sum(), ad::LONG_RECEPTIONS),
+        typed(f::AGENT_STARTED.col().sum(), ad::AGENT_STARTED_SESSIONS),
+    ]
+}
+
+/// Per credited turn: counts, response sums, and the buyers received,
+/// unreplied and slow.
+fn turn_aggs() -> Vec<Expr> {
+    vec![
+        typed(len(), ad::N_TURNS),
+        typed(f::IN_HOURS.col().sum(), ad::TURNS_IN_HOURS),
+        typed(f::FAST.col().sum(), ad::TURNS_ANSWERED_3MIN),
+        typed(f::UNANSWERED.col().sum(), ad::UNANSWERED_TURNS),
+        f::RT_MS.col().sum().alias(ad::RESPONSE_SUM_MS.name),
+        typed(f::RT_MS.col().count(), ad::RESPONSE_N),
+        typed(f::N_BUYER.col().sum(), ad::BUYER_MSGS),
+        // Received: buyers with a turn that asks something; unreplied: none of it answered.
+        typed(f::BUYER.col().filter(f::ASKS.col()).n_unique(), ad::RECEIVED_BUYERS),
+        typed(
+            f::BUYER.col().filter(f::ASKS.col()).n_unique()
+                - f::BUYER.col().filter(f::ASKS.col().and(f::ANSWERED.col())).n_unique(),
+            ad::UNREPLIED_BUYERS,
+        ),
+        typed(f::BUYER.col().filter(f::SLOW.col()).n_unique(), ad::SLOW_BUYERS),
+        typed(f::RT_PLATFORM_MS.col().count(), ad::PLATFORM_RESPONSE_N),
+        f::RT_PLATFORM_MS.col().sum().alias(ad::PLATFORM_RESPONSE_SUM_MS.name),
+    ]
+}
+
 /// Each fact frame grouped by (shop-agent key, date).
 fn parts(x: &Facts) -> PolarsResult<Vec<DataFrame>> {
     let group = |df: &DataFrame, aggs: Vec<Expr>| df.clone().lazy().group_by(keys()).agg(aggs);
     [
+        group(&x.participation, participation_aggs()),
         group(
-            &x.participation,
+            &x.agent_msgs,
             vec![
-                typed(len(), ad::SESSIONS),
-                typed(f::BUYER.col().n_unique(), ad::BUYERS),
-                typed(f::BUYER.col().filter(f::IS_INQUIRY.col()).n_unique(), ad::INQUIRIES),
-                // 询单流失: inquiry buyers none of whose inquiries (with this agent, that day) led to an order.
-                typed(
-                    f::BUYER.col().filter(f::IS_INQUIRY.col()).n_unique()
-                        - f::BUYER
-                            .col()
-                            .filter(f::IS_INQUIRY.col().and(f::CONVERTED.col()))
-                            .n_unique(),
-                    ad::LOST_INQUIRIES,
-                ),
-                typed(
-                    f::BUYER
-                        .col()
-                        .filter(f::IS_INQUIRY.col().and(f::RETURNING.col().not()))
-                        .n_unique(),
-                    ad::INQUIRIES_NEW,
-                ),
-                typed(
-                    f::BUYER
-                        .col()
-                        .filter(f::IS_INQUIRY.col().and(f::RETURNING.col()))
-                        .n_unique(),
-                    ad::INQUIRIES_RETURNING,
-                ),
+                typed(len(), ad::AGENT_MSGS),
+                typed(f::CHARS.col().sum(), ad::AGENT_CHARS),
+                typed(f::INVITE.col().sum(), ad::REVIEW_INVITES),
             ],
         ),
         group(
-            &x.turns,
+            &x.transfers,
             vec![
-                typed(len(), ad::N_TURNS),
-                typed(f::IN_HOURS.col().sum(), ad::TURNS_IN_HOURS),
-                typed(f::FAST.col().sum(), ad::TURNS_ANSWERED_3MIN),
-                typed(f::UNANSWERED.col().sum(), ad::UNANSWERED_TURNS),
-                f::RT_MS.col().sum().alias(ad::RESPONSE_SUM_MS.name),
-                typed(f::RT_MS.col().count(), ad::RESPONSE_N),
+                typed(f::T_IN.col().sum(), ad::TRANSFERS_IN),
+                typed(f::T_OUT.col().sum(), ad::TRANSFERS_OUT),
             ],
         ),
+        group(&x.turns, turn_aggs()),
         group(
             &x.first_turns,
             vec![

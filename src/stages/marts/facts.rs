@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use crate::core::frame::FrameBuilder;
-use crate::core::model::{Message, Name, Order, Sender};
+use crate::core::model::{Message, MsgType, Name, Order, Sender};
 use crate::core::registry::Category;
 use crate::core::schema::{agent_daily as ad, Col, Ty};
 use crate::core::settings::Metrics;
@@ -17,6 +17,7 @@ use crate::core::time;
 use crate::stages::conversion::{Attribution, Chase};
 use crate::stages::rules::Violation;
 use crate::stages::sessions::Conversations;
+use crate::stages::text::MessageText;
 
 /// The (shop, agent) key of every fact frame.
 pub const KA: Col = Col::new("ka", Ty::U32, false);
@@ -27,6 +28,20 @@ pub const IN_HOURS: Col = Col::new("in_hours", Ty::U32, false);
 pub const FAST: Col = Col::new("fast", Ty::U32, false);
 pub const UNANSWERED: Col = Col::new("unanswered", Ty::U32, false);
 pub const RT_MS: Col = Col::new("rt_ms", Ty::I64, true);
+/// The platform's 平响 term of an in-hours turn: capped response, or the cap when unanswered.
+pub const RT_PLATFORM_MS: Col = Col::new("rt_platform_ms", Ty::I64, true);
+pub const N_BUYER: Col = Col::new("n_buyer", Ty::U32, false);
+pub const ANSWERED: Col = Col::new("answered", Ty::Bool, false);
+/// In hours and waited `slow_response_secs` or more (or never answered).
+pub const SLOW: Col = Col::new("slow", Ty::Bool, false);
+pub const ASKS: Col = Col::new("asks", Ty::Bool, false);
+pub const SESSION_MS: Col = Col::new("session_ms", Ty::I64, false);
+pub const LONG: Col = Col::new("long", Ty::Bool, false);
+pub const AGENT_STARTED: Col = Col::new("agent_started", Ty::Bool, false);
+pub const CHARS: Col = Col::new("chars", Ty::U32, false);
+pub const INVITE: Col = Col::new("invite", Ty::Bool, false);
+pub const T_IN: Col = Col::new("t_in", Ty::U32, false);
+pub const T_OUT: Col = Col::new("t_out", Ty::U32, false);
 pub const FRT_MS: Col = Col::new("frt_ms", Ty::I64, true);
 pub const IS_INQUIRY: Col = Col::new("is_inquiry", Ty::Bool, false);
 pub const FQ_ANSWERED: Col = Col::new("fq_answered", Ty::U32, false);
@@ -97,6 +112,10 @@ pub struct Facts {
     pub violations: DataFrame,
     /// One row per chased order (催付), keyed by the chasing agent.
     pub chases: DataFrame,
+    /// One row per agent message: its length and whether it invites a review.
+    pub agent_msgs: DataFrame,
+    /// One row per side of a hand-over between agents (out and in).
+    pub transfers: DataFrame,
 }
 
 /// What the facts are built from.
@@ -109,6 +128,7 @@ pub struct Inputs<'a> {
     pub metrics: &'a Metrics,
     /// Per session: the buyer had paid in the shop before it started.
     pub returning: &'a [bool],
+    pub text: &'a [MessageText],
 }
 
 fn agent(a: &Option<Name>) -> &str {
@@ -125,12 +145,15 @@ pub fn facts<'a>(x: &Inputs<'a>) -> PolarsResult<Facts> {
         attributed: attributed(x, &mut k)?,
         violations: violations(x, &mut k)?,
         chases: chases(x, &mut k)?,
+        agent_msgs: agent_msgs(x, &mut k)?,
+        transfers: transfers(x, &mut k)?,
         keys: k.frame()?,
     })
 }
 
 fn turns<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
     let (conv, cap, fast) = (x.conv, x.metrics.response_cap_ms, x.metrics.response_fast_ms);
+    let slow = x.metrics.slow_response_ms;
     let ts: Vec<_> = conv.turns.iter().filter(|t| t.agent_id.is_some()).collect();
     FrameBuilder::new(ts.len())
         .u32(
@@ -151,6 +174,23 @@ fn turns<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
             ts.iter()
                 .map(|t| t.response_ms.filter(|_| t.in_service_hours).map(|r| r.min(cap))),
         )
+        .opt_i64(
+            RT_PLATFORM_MS,
+            ts.iter().map(|t| match (t.in_service_hours, t.response_ms) {
+                (true, Some(r)) => Some(r.min(cap)),
+                (true, None) if t.asks => Some(cap),
+                _ => None,
+            }),
+        )
+        .u32(N_BUYER, ts.iter().map(|t| t.n_buyer_msgs))
+        .u32(BUYER, ts.iter().map(|t| k.buyer(&conv.sessions[t.session].buyer_id)))
+        .bool(ANSWERED, ts.iter().map(|t| t.answered()))
+        .bool(
+            SLOW,
+            ts.iter()
+                .map(|t| t.in_service_hours && t.asks && t.response_ms.is_none_or(|r| r >= slow)),
+        )
+        .bool(ASKS, ts.iter().map(|t| t.asks))
         .build()
 }
 
@@ -205,6 +245,23 @@ fn participation<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataF
         .bool(IS_INQUIRY, part.iter().map(|(s, _)| conv.sessions[*s].is_inquiry))
         .bool(CONVERTED, part.iter().map(|(s, _)| converted[*s]))
         .bool(RETURNING, part.iter().map(|(s, _)| x.returning[*s]))
+        .i64(
+            SESSION_MS,
+            part.iter()
+                .map(|(s, _)| conv.sessions[*s].ended_ts - conv.sessions[*s].started_ts),
+        )
+        .bool(
+            LONG,
+            part.iter()
+                .map(|(s, _)| conv.sessions[*s].ended_ts - conv.sessions[*s].started_ts > x.metrics.long_reception_ms),
+        )
+        .bool(
+            AGENT_STARTED,
+            part.iter().map(|(s, a)| {
+                let s = &conv.sessions[*s];
+                !s.buyer_started && s.first_agent_id.as_deref() == Some(*a) && started_by_agent(x, s)
+            }),
+        )
         .build()
 }
 
@@ -311,5 +368,66 @@ fn chases<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
             CHASED_PAID_FEN,
             cs.iter().map(|(o, c, _)| if c.paid { o.amount_fen } else { 0 }),
         )
+        .build()
+}
+
+/// Whether the first person to write in a session is an agent (主动跟进).
+fn started_by_agent(x: &Inputs, s: &crate::stages::sessions::Session) -> bool {
+    x.messages[s.msgs.clone()]
+        .iter()
+        .find(|m| matches!(m.sender, Sender::Buyer | Sender::Agent))
+        .is_some_and(|m| m.sender == Sender::Agent)
+}
+
+fn agent_msgs<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let ms: Vec<(usize, &Message, &str)> = x
+        .conv
+        .sessions
+        .iter()
+        .flat_map(|s| s.msgs.clone())
+        .filter_map(|i| {
+            let m = &x.messages[i];
+            let a = m.agent_id.as_deref().filter(|_| m.sender == Sender::Agent)?;
+            Some((i, m, a))
+        })
+        .collect();
+    FrameBuilder::new(ms.len())
+        .u32(KA, ms.iter().map(|(_, m, a)| k.ka(&m.shop_id, a)))
+        .date(DATE, ms.iter().map(|(_, m, _)| time::local_day(m.local)))
+        .u32(
+            CHARS,
+            ms.iter().map(|(_, m, _)| match m.msg_type {
+                MsgType::Text => m.content.chars().count() as u32,
+                _ => 0,
+            }),
+        )
+        .bool(INVITE, ms.iter().map(|(i, _, _)| x.text[*i].flags.is_review_invite))
+        .build()
+}
+
+/// Hand-overs: within a session, an agent message from another agent than
+/// the previous agent message's. Each is a transfer out of the one and into
+/// the other, on the day of the first message of the new agent.
+fn transfers<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let mut sides: Vec<(&str, &str, i32, bool)> = Vec::new();
+    for s in &x.conv.sessions {
+        let mut prev: Option<&str> = None;
+        for m in &x.messages[s.msgs.clone()] {
+            let Some(a) = m.agent_id.as_deref().filter(|_| m.sender == Sender::Agent) else {
+                continue;
+            };
+            if let Some(p) = prev.filter(|p| *p != a) {
+                let day = time::local_day(m.local);
+                sides.push((&s.shop_id, p, day, false));
+                sides.push((&s.shop_id, a, day, true));
+            }
+            prev = Some(a);
+        }
+    }
+    FrameBuilder::new(sides.len())
+        .u32(KA, sides.iter().map(|(s, a, _, _)| k.ka(s, a)))
+        .date(DATE, sides.iter().map(|(_, _, d, _)| *d))
+        .u32(T_IN, sides.iter().map(|(_, _, _, into)| *into as u32))
+        .u32(T_OUT, sides.iter().map(|(_, _, _, into)| !*into as u32))
         .build()
 }

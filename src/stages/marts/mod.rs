@@ -79,6 +79,7 @@ fn agent_marts(x: &Inputs, returning: &[bool]) -> Result<(DataFrame, DataFrame, 
         violations: x.violations,
         metrics: x.metrics,
         returning,
+        text: x.text,
     })
     .map_err(KefuError::table(ad::TABLE.name))?;
     let net = x.metrics.sales_net_of_refunds;

@@ -1,5 +1,7 @@
 //! 别让我烦: the buyer is annoyed. `complaint`, `argue`, `forbidden_phrase`,
-//! `no_apology`, `no_solution`, `unhappy_end`.
+//! `no_apology`, `no_solution`, `unhappy_end`, and the service norms of the
+//! 售前 flow and the platforms' rulebooks: `no_greeting`, `no_closing`,
+//! `wait_no_apology`, `off_platform`, `false_promise`, `no_review_invite`.
 
 use super::context::{Cx, Walk};
 use crate::core::model::Sender;
@@ -12,7 +14,8 @@ pub fn buyer(cx: &mut Cx, i: usize) {
     }
 }
 
-/// The agent blames the buyer or uses a forbidden phrase.
+/// The agent blames the buyer, uses a forbidden phrase, diverts the buyer
+/// or promises what the shop cannot keep.
 pub fn agent(cx: &mut Cx, i: usize) {
     let agent = &cx.messages[i].agent_id;
     for rule in [RuleId::Argue, RuleId::ForbiddenPhrase] {
@@ -20,6 +23,7 @@ pub fn agent(cx: &mut Cx, i: usize) {
             cx.fire(rule, agent.clone(), i, None, None);
         }
     }
+    agent_promises(cx, i);
 }
 
 /// After-sales sessions: an unhappy last word, no apology, no remedy.
@@ -53,5 +57,118 @@ pub fn end(cx: &mut Cx, walk: &Walk) {
     }
     if !walk.remedy {
         cx.fire(RuleId::NoSolution, last_agent, at, None, None);
+    }
+}
+
+/// The 售前 flow: a welcome first, a farewell last; an apology after a long wait.
+pub fn service_flow(cx: &mut Cx) {
+    let (s, msgs) = (cx.s, cx.messages);
+    let agent_msgs = || s.msgs.clone().filter(|&i| msgs[i].sender == Sender::Agent);
+    if s.buyer_started {
+        if let Some(i) = agent_msgs().next().filter(|&i| !cx.hit(i, RuleId::NoGreeting)) {
+            cx.fire(RuleId::NoGreeting, msgs[i].agent_id.clone(), i, None, None);
+        }
+    }
+    if s.is_inquiry {
+        if let Some(i) = agent_msgs().next_back().filter(|&i| !cx.hit(i, RuleId::NoClosing)) {
+            cx.fire(RuleId::NoClosing, msgs[i].agent_id.clone(), i, None, None);
+        }
+    }
+    wait_no_apology(cx);
+    no_review_invite(cx);
+}
+
+/// A reply after more than `reply_slow_secs` whose answer (the agent's
+/// messages until the buyer writes again) carries no apology.
+fn wait_no_apology(cx: &mut Cx) {
+    let (s, msgs, slow) = (cx.s, cx.messages, cx.m.reply_slow_secs);
+    for t in cx.turns {
+        let (Some(a), Some(rt)) = (t.answer_msg, t.response_ms) else {
+            continue;
+        };
+        if rt as f64 <= slow * 1000.0 {
+            continue;
+        }
+        let answer_end = (a..s.msgs.end)
+            .find(|&j| msgs[j].sender == Sender::Buyer)
+            .unwrap_or(s.msgs.end);
+        let apologised = (a..answer_end).any(|j| msgs[j].sender == Sender::Agent && cx.hit(j, RuleId::WaitNoApology));
+        if !apologised {
+            let v = Some(crate::core::time::secs(rt));
+            cx.fire(RuleId::WaitNoApology, t.agent_id.clone(), a, v, Some(slow));
+        }
+    }
+}
+
+/// The buyer closes (好的谢谢, 拜拜) and no agent invited a review (off by default).
+fn no_review_invite(cx: &mut Cx) {
+    let (s, msgs) = (cx.s, cx.messages);
+    if !cx.on(RuleId::NoReviewInvite) {
+        return;
+    }
+    let invited = s.msgs.clone().any(|i| cx.text[i].flags.is_review_invite);
+    let last_buyer = s.msgs.clone().rev().find(|&i| msgs[i].sender == Sender::Buyer);
+    if let Some(i) = last_buyer.filter(|&i| !invited && cx.text[i].flags.is_closing) {
+        cx.fire(RuleId::NoReviewInvite, cx.turn_agent(i), i, None, None);
+    }
+}
+
+/// Hosts of the platforms' own pages: links to anywhere else divert the buyer.
+const PLATFORM_HOSTS: [&str; 10] = [
+    "taobao.com",
+    "tmall.com",
+    "tmall.hk",
+    "tb.cn",
+    "alicdn.com",
+    "alipay.com",
+    "jd.com",
+    "jd.hk",
+    "3.cn",
+    "360buyimg.com",
+];
+
+/// Whether a message links outside the platforms.
+pub fn links_outside(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["http://", "https://", "www."].iter().any(|scheme| {
+        lower.match_indices(scheme).any(|(at, _)| {
+            let rest = &lower[at + scheme.len()..];
+            let host: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+                .collect();
+            let host = host.trim_start_matches("www.");
+            !host.is_empty()
+                && !PLATFORM_HOSTS
+                    .iter()
+                    .any(|p| host == *p || host.ends_with(&format!(".{p}")))
+        })
+    })
+}
+
+/// Agent messages that divert the buyer off the platform or promise what a
+/// shop cannot keep.
+pub fn agent_promises(cx: &mut Cx, i: usize) {
+    let agent = &cx.messages[i].agent_id;
+    if cx.hit(i, RuleId::OffPlatform) || (cx.on(RuleId::OffPlatform) && links_outside(&cx.messages[i].content)) {
+        cx.fire(RuleId::OffPlatform, agent.clone(), i, None, None);
+    }
+    if cx.hit(i, RuleId::FalsePromise) {
+        cx.fire(RuleId::FalsePromise, agent.clone(), i, None, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::links_outside;
+
+    #[test]
+    fn outside_links() {
+        assert!(links_outside("加我 https://weixin.qq.com/abc"));
+        assert!(links_outside("看这个 www.example.cn"));
+        assert!(!links_outside("https://item.taobao.com/item.htm?id=1"));
+        assert!(!links_outside("https://detail.tmall.com/x"));
+        assert!(!links_outside("链接 https://item.jd.com/100.html"));
+        assert!(!links_outside("没有链接"));
     }
 }

@@ -5,7 +5,7 @@
 //! never matters.
 
 use super::{annoy, think, wait, Violation};
-use crate::core::model::{Message, MsgType, Name, Sender};
+use crate::core::model::{Message, Name, Sender};
 use crate::core::registry::{RuleBits, RuleId};
 use crate::core::settings::Metrics;
 use crate::stages::sessions::{Conversations, Session, Turn};
@@ -55,22 +55,6 @@ impl Cx<'_> {
             .find(|t| t.first_msg <= i)
             .and_then(|t| t.agent_id.clone())
             .or_else(|| self.s.first_agent_id.clone())
-    }
-
-    /// Whether a turn asks or requests something: a question, any text that
-    /// is not only a closing, or a non-text message other than an emoji.
-    pub fn asks(&self, t: &Turn) -> bool {
-        let end = t.answer_msg.unwrap_or(self.s.msgs.end);
-        (t.first_msg..end)
-            .filter(|&i| self.messages[i].sender == Sender::Buyer)
-            .any(|i| {
-                let f = self.text[i].flags;
-                match self.messages[i].msg_type {
-                    MsgType::Text => f.is_question || (!f.is_closing && !self.messages[i].content.trim().is_empty()),
-                    MsgType::Emoji => false,
-                    _ => true,
-                }
-            })
     }
 }
 
@@ -165,5 +149,6 @@ pub fn session_violations(
         walk.advance(&cx, i);
     }
     annoy::end(&mut cx, &walk);
+    annoy::service_flow(&mut cx);
     cx.out
 }

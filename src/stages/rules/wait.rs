@@ -19,13 +19,13 @@ pub fn turns(cx: &mut Cx) {
             }
         }
         // A closing (好的谢谢) answered late is no slow reply.
-        if t.turn_no > 1 && t.in_service_hours && cx.on(RuleId::SlowReply) && cx.asks(t) {
+        if t.turn_no > 1 && t.in_service_hours && t.asks {
             if let Some(x) = rt.filter(|x| *x > m.reply_slow_secs) {
                 let th = Some(m.reply_slow_secs);
                 cx.fire(RuleId::SlowReply, t.agent_id.clone(), t.first_msg, Some(x), th);
             }
         }
-        if !t.answered() && cx.on(RuleId::Unanswered) && cx.asks(t) {
+        if !t.answered() && t.asks {
             cx.fire(RuleId::Unanswered, t.agent_id.clone(), t.first_msg, None, None);
         }
     }

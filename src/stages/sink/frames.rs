@@ -162,7 +162,8 @@ pub fn messages(
                 b = b.bool(*c, text.iter().map(|t| t.hits.contains(rule.id)));
             }
         }
-        b.build()
+        b.bool(ms::IS_REVIEW_INVITE, text.iter().map(|t| t.flags.is_review_invite))
+            .build()
     };
     let (ids, (words, flags)) = rayon::join(ids, || rayon::join(words, flags));
     ids?.hstack(words?.columns())?.hstack(flags?.columns())

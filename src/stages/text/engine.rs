@@ -117,6 +117,8 @@ pub struct TextEngine {
     /// 催付 phrases; matched on the tokens as they are, never added to jieba,
     /// so they change no one's segmentation.
     pub(super) pay_urge: PhraseMatcher,
+    /// 邀评 phrases, likewise matched as the tokens come.
+    pub(super) invite_review: PhraseMatcher,
     pub intents: IntentModel,
     pub stopwords: Lexicon,
     /// The enabled rules' lexicons, matched in one pass.
@@ -144,7 +146,7 @@ impl TextEngine {
         {
             add_words(&mut jieba, lex);
         }
-        for (_, lex) in lexicons.rule_lexicons() {
+        for lex in lexicons.distinct_rule_lexicons() {
             add_words(&mut jieba, lex);
         }
         Ok(TextEngine {
@@ -161,6 +163,7 @@ impl TextEngine {
             closing: engine_words("closing"),
             after_sales: PhraseMatcher::new("after_sales", engine_words("after_sales"))?,
             pay_urge: PhraseMatcher::new("pay_urge", engine_words("pay_urge"))?,
+            invite_review: PhraseMatcher::new("invite_review", engine_words("invite_review"))?,
             intents,
             stopwords: engine_words("stopwords"),
             hits: RuleHits::new(lexicons)?,

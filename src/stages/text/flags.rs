@@ -22,6 +22,8 @@ pub struct Flags {
     pub is_substantive: bool,
     /// Agent asks the buyer to pay (`pay_urge.txt`): what a 催付 may have to say.
     pub is_pay_urge: bool,
+    /// Agent invites a review (邀评, `invite_review.txt`).
+    pub is_review_invite: bool,
 }
 
 /// Interrogative morphemes that make any token starting with them a question word.
@@ -110,6 +112,7 @@ impl TextEngine {
                     .all(|t| self.filler.contains(t) || self.particles.contains(t));
                 f.is_substantive = !f.is_filler;
                 f.is_pay_urge = !self.pay_urge.find(tk).is_empty();
+                f.is_review_invite = !self.invite_review.find(tk).is_empty();
             }
         }
         f
