@@ -164,6 +164,12 @@ pub struct RunArgs {
     /// Optional sales targets (shop_id, agent_id or team, period, target_sales); repeatable.
     #[arg(long, value_name = "PATH")]
     pub targets: Vec<PathBuf>,
+    /// Optional satisfaction ratings (shop_id, session_id or buyer_id + rated_at, agent_id, score 1–5); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub ratings: Vec<PathBuf>,
+    /// Optional order reviews (order_id, shop_id, rating 1–5, text, created_at); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub reviews: Vec<PathBuf>,
     /// Output folder, replaced atomically when the run succeeds.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::core::error::Result;
 use crate::core::settings::Settings;
 use crate::core::telemetry::StageTimer;
+use crate::stages::conversion::feedback::{self, Feedback, FeedbackInputs};
 use crate::stages::conversion::{self, Attribution};
 use crate::stages::ingest::{self, Staged};
 use crate::stages::marts::{self, Marts};
@@ -24,6 +25,7 @@ pub struct Analysis {
     pub words: WordCounts,
     pub conv: Conversations,
     pub attributions: Vec<Attribution>,
+    pub feedback: Feedback,
     pub violations: Vec<Violation>,
     pub marts: Marts,
     pub timings: BTreeMap<String, u64>,
@@ -34,12 +36,17 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
     let m = &settings.metrics;
     let mut st = StageTimer::new(7);
     st.start("reading inputs");
-    let staged = ingest::stage(settings)?;
+    let mut staged = ingest::stage(settings)?;
     st.done("ingest");
 
     st.start("segmenting and flagging messages");
     let engine = TextEngine::for_settings(settings)?;
     let (text, words) = text::understand(&engine, &staged.messages);
+    let review_reasons = staged
+        .reviews
+        .as_deref()
+        .map(|r| text::review_reasons(&engine, r))
+        .unwrap_or_default();
     st.done("text");
 
     st.start("sessions and turns");
@@ -50,6 +57,17 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
     st.start("order attribution");
     let attributions = conversion::attribute(&staged.messages, &flags, &conv.sessions, &staged.orders, m);
     drop(flags);
+    let (feedback, late) = feedback::feedback(&FeedbackInputs {
+        ratings: staged.ratings.as_deref(),
+        reviews: staged.reviews.as_deref(),
+        messages: &staged.messages,
+        sessions: &conv.sessions,
+        orders: &staged.orders,
+        attributions: &attributions,
+        metrics: m,
+        file_path: &|i| staged.files[i as usize].path.clone(),
+    });
+    staged.reject_late(late);
     st.done("conversion");
 
     st.start("violation rules");
@@ -67,7 +85,11 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
         text: &text,
         words: &words,
         intents: &engine.intents,
+        reasons: &engine.reasons,
         attributions: &attributions,
+        feedback: &feedback,
+        reviews: staged.reviews.as_deref(),
+        review_reasons: &review_reasons,
         violations: &violations,
         metrics: m,
         scoring: &settings.scoring,
@@ -80,6 +102,7 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
         words,
         conv,
         attributions,
+        feedback,
         violations,
         marts,
         timings: st.finish(),

@@ -21,6 +21,8 @@ pub fn run(a: RunArgs) -> Result<()> {
             refunds: a.refunds,
             buyers: a.buyers,
             targets: a.targets,
+            ratings: a.ratings,
+            reviews: a.reviews,
             out: a.out,
             shop: a.shop,
         },

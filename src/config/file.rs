@@ -49,6 +49,13 @@ pub struct InputConfig {
     /// Optional sales targets (`shop_id, agent_id | team, period, target_sales`).
     #[serde(default)]
     pub targets: Vec<PathBuf>,
+    /// Optional satisfaction ratings (`shop_id, session_id | buyer_id + rated_at,
+    /// agent_id?, score` 1–5).
+    #[serde(default)]
+    pub ratings: Vec<PathBuf>,
+    /// Optional order reviews (`order_id, shop_id?, rating (1–5), text, created_at`).
+    #[serde(default)]
+    pub reviews: Vec<PathBuf>,
     /// Shop for 千牛 transcripts whose nicks carry none (no `店铺:客服` nick);
     /// without it the file name (without extension) is used.
     #[serde(default)]
@@ -133,6 +140,10 @@ pub struct Metrics {
     pub slow_response_secs: u32,
     /// `long_receptions`: sessions longer than this many minutes.
     pub long_reception_mins: u32,
+    /// A rating named by buyer and time rates the buyer's latest session that
+    /// started before it, if it came at most this many hours after that
+    /// session's last message.
+    pub rating_window_hours: u32,
 }
 
 impl Default for Metrics {
@@ -158,6 +169,7 @@ impl Default for Metrics {
             chase_requires_phrase: false,
             slow_response_secs: 100,
             long_reception_mins: 30,
+            rating_window_hours: 24,
         }
     }
 }
@@ -202,6 +214,8 @@ pub struct TextConfig {
     pub pay_urge: Option<PathBuf>,
     /// 邀评 phrases (给个好评, 五星 …): `review_invites` and rule `no_review_invite`.
     pub invite_review: Option<PathBuf>,
+    /// 售后 / 差评 reasons, `reason = phrase phrase …` a line.
+    pub after_sales_reasons: Option<PathBuf>,
 }
 
 impl TextConfig {
@@ -219,12 +233,13 @@ impl TextConfig {
             "stopwords" => self.stopwords.as_ref(),
             "pay_urge" => self.pay_urge.as_ref(),
             "invite_review" => self.invite_review.as_ref(),
+            "after_sales_reasons" => self.after_sales_reasons.as_ref(),
             _ => None,
         }
     }
 
     /// Every lexicon path the section names, to resolve against the job's folder.
-    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 11] {
+    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 12] {
         [
             &mut self.user_dict,
             &mut self.question,
@@ -237,6 +252,7 @@ impl TextConfig {
             &mut self.stopwords,
             &mut self.pay_urge,
             &mut self.invite_review,
+            &mut self.after_sales_reasons,
         ]
     }
 }

@@ -37,6 +37,8 @@ pub struct Overrides {
     pub refunds: Vec<PathBuf>,
     pub buyers: Vec<PathBuf>,
     pub targets: Vec<PathBuf>,
+    pub ratings: Vec<PathBuf>,
+    pub reviews: Vec<PathBuf>,
     pub out: Option<PathBuf>,
     pub shop: Option<String>,
 }
@@ -77,6 +79,8 @@ impl Overrides {
             (self.refunds, &mut cfg.input.refunds),
             (self.buyers, &mut cfg.input.buyers),
             (self.targets, &mut cfg.input.targets),
+            (self.ratings, &mut cfg.input.ratings),
+            (self.reviews, &mut cfg.input.reviews),
         ] {
             if !from.is_empty() {
                 *to = from;
@@ -139,6 +143,8 @@ impl PipelineConfig {
         self.input.refunds.iter_mut().for_each(j);
         self.input.buyers.iter_mut().for_each(j);
         self.input.targets.iter_mut().for_each(j);
+        self.input.ratings.iter_mut().for_each(j);
+        self.input.reviews.iter_mut().for_each(j);
         if let Some(p) = self.input.agents.as_mut() {
             j(p)
         }
@@ -195,6 +201,8 @@ impl PipelineConfig {
             refunds: self.input.refunds.clone(),
             buyers: self.input.buyers.clone(),
             targets: self.input.targets.clone(),
+            ratings: self.input.ratings.clone(),
+            reviews: self.input.reviews.clone(),
             shop: self.input.shop.clone(),
             transcript_header,
         })
@@ -336,6 +344,7 @@ impl Metrics {
             chase_requires_phrase: self.chase_requires_phrase,
             slow_response_ms: self.slow_response_secs as i64 * MS_PER_SEC,
             long_reception_ms: self.long_reception_mins as i64 * 60 * MS_PER_SEC,
+            rating_window_ms: self.rating_window_hours as i64 * 3600 * MS_PER_SEC,
         })
     }
 }

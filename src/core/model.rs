@@ -272,6 +272,39 @@ pub struct BuyerInfo {
     pub line: u64,
 }
 
+/// One row of the optional `ratings` input: a buyer's satisfaction score
+/// (1–5) for a session, named by its id or by the buyer and the time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Rating {
+    pub shop_id: Name,
+    pub session_id: Option<Name>,
+    pub buyer_id: Option<Name>,
+    pub rated_ts: Option<i64>,
+    pub rated_local: Option<i64>,
+    /// The agent rated; else the session's last agent.
+    pub agent_id: Option<Name>,
+    pub score: u8,
+    pub file_idx: u32,
+    pub line: u64,
+}
+
+/// One row of the optional `reviews` input: a buyer's review of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Review {
+    pub order_id: String,
+    /// Needed only where an order id is used in more than one shop.
+    pub shop_id: Option<Name>,
+    /// 1–5; 3 or less is a 中差评.
+    pub rating: u8,
+    pub text: Box<str>,
+    pub created_ts: i64,
+    pub created_local: i64,
+    /// The order reviewed (index into the staged orders), set when joined.
+    pub order: usize,
+    pub file_idx: u32,
+    pub line: u64,
+}
+
 /// Who a sales target is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TargetHolder {

@@ -146,6 +146,8 @@ table! {
         RETURNING_BUYER = "returning_buyer": Bool,
         /// From the optional `buyers` input.
         MEMBER_LEVEL = "member_level": Str | null,
+        /// What an after-sales session is about (发错/漏发, 物流慢/未收到, 破损 …, 其他).
+        AFTER_SALES_REASON = "after_sales_reason": Str | null,
     }
 }
 
@@ -370,6 +372,22 @@ table! {
         /// Taobao's 平响: an in-hours unanswered turn counts as
         /// `response_cap_secs` (`response_avg_secs` averages answered turns only).
         RESPONSE_AVG_PLATFORM_SECS = "response_avg_platform_secs": F64 | null,
+        /// From the optional `ratings` input (null without it): ratings of the
+        /// agent's sessions, those of 4 or 5, and their share.
+        RATINGS = "ratings": U32 | null,
+        SATISFIED_RATINGS = "satisfied_ratings": U32 | null,
+        SATISFACTION_RATE = "satisfaction_rate": F64 | null,
+        /// From the optional `reviews` input (null without it): reviews of
+        /// orders the agent served, 中差评 (3 or less) among them, split by
+        /// the session that served the order — 售后 (the buyer's latest
+        /// after-sales session between the order and the review), 售中 (else
+        /// the latest other session in that span) or 售前 (else the inquiry
+        /// the order is credited to) — on that session's date.
+        REVIEWS = "reviews": U32 | null,
+        BAD_REVIEWS = "bad_reviews": U32 | null,
+        BAD_REVIEWS_PRESALE = "bad_reviews_presale": U32 | null,
+        BAD_REVIEWS_INSALE = "bad_reviews_insale": U32 | null,
+        BAD_REVIEWS_AFTERSALE = "bad_reviews_aftersale": U32 | null,
     }
 }
 
@@ -436,6 +454,13 @@ table! {
         PLATFORM_RESPONSE_N = "platform_response_n": U32,
         RECEPTION_MS = "reception_ms": I64,
         PLATFORM_RESPONSE_SUM_MS = "platform_response_sum_ms": I64,
+        RATINGS = "ratings": U32 | null,
+        SATISFIED_RATINGS = "satisfied_ratings": U32 | null,
+        REVIEWS = "reviews": U32 | null,
+        BAD_REVIEWS = "bad_reviews": U32 | null,
+        BAD_REVIEWS_PRESALE = "bad_reviews_presale": U32 | null,
+        BAD_REVIEWS_INSALE = "bad_reviews_insale": U32 | null,
+        BAD_REVIEWS_AFTERSALE = "bad_reviews_aftersale": U32 | null,
         AGENT_NAME = "agent_name": Str | null,
         TEAM = "team": Str | null,
         CONVERSION_RATE = "conversion_rate": F64 | null,
@@ -461,6 +486,7 @@ table! {
         RECEPTION_SECS = "reception_secs": F64,
         AVG_SESSION_SECS = "avg_session_secs": F64 | null,
         RESPONSE_AVG_PLATFORM_SECS = "response_avg_platform_secs": F64 | null,
+        SATISFACTION_RATE = "satisfaction_rate": F64 | null,
         /// The agent's sales target for the week (the `targets` input), and
         /// credited sales ÷ target (指标完成率).
         TARGET_SALES = "target_sales": F64 | null,
@@ -641,8 +667,46 @@ table! {
     }
 }
 
+table! {
+    /// 售后 / 差评 reasons per shop, ISO week (of the session's start) and reason.
+    after_sales_reasons {
+        SHOP_ID = "shop_id": Str,
+        WEEK = "week": Str,
+        REASON = "reason": Str,
+        /// After-sales sessions about the reason.
+        SESSIONS = "sessions": U32,
+        /// Of the shop's after-sales sessions that week.
+        SHARE = "share": F64,
+        /// Of those sessions, how many drew `no_solution` / ended unhappy (`unhappy_end`).
+        NO_SOLUTION_RATE = "no_solution_rate": F64,
+        UNHAPPY_END_RATE = "unhappy_end_rate": F64,
+        /// Mean first response (capped at `response_cap_secs`) of those that had one.
+        FIRST_RESPONSE_AVG_SECS = "first_response_avg_secs": F64 | null,
+    }
+}
+
+table! {
+    /// 中差评 (rating 3 or less) of the optional `reviews` input, read by the
+    /// same reason classifier as after-sales chats: per shop, ISO week (of
+    /// the review) and reason. Empty without the input.
+    review_reasons {
+        SHOP_ID = "shop_id": Str,
+        WEEK = "week": Str,
+        REASON = "reason": Str,
+        BAD_REVIEWS = "bad_reviews": U32,
+        /// Of the shop's 中差评 that week.
+        SHARE = "share": F64,
+        /// By the session that served the order (as in agent_daily), and
+        /// those of orders no session served (a silent order never talked about).
+        PRESALE = "presale": U32,
+        INSALE = "insale": U32,
+        AFTERSALE = "aftersale": U32,
+        NO_CHAT = "no_chat": U32,
+    }
+}
+
 /// Every table a run writes, in the order the sink writes them.
-pub const TABLES: [Table; 15] = [
+pub const TABLES: [Table; 17] = [
     messages::TABLE,
     sessions::TABLE,
     question_intents::TABLE,
@@ -657,6 +721,8 @@ pub const TABLES: [Table; 15] = [
     shop_weekly::TABLE,
     targets::TABLE,
     loss_reasons::TABLE,
+    after_sales_reasons::TABLE,
+    review_reasons::TABLE,
     rejects::TABLE,
 ];
 

@@ -30,10 +30,13 @@ pub struct Input {
     pub messages: Vec<PathBuf>,
     pub orders: Vec<PathBuf>,
     pub agents: Option<PathBuf>,
-    /// Optional inputs: refunds, buyers (CRM), sales targets.
+    /// Optional inputs: refunds, buyers (CRM), sales targets, satisfaction
+    /// ratings, order reviews.
     pub refunds: Vec<PathBuf>,
     pub buyers: Vec<PathBuf>,
     pub targets: Vec<PathBuf>,
+    pub ratings: Vec<PathBuf>,
+    pub reviews: Vec<PathBuf>,
     /// Shop of 千牛 transcripts whose nicks carry none.
     pub shop: Option<String>,
     /// Header line of a 千牛 client kefu does not know, with groups `nick` and `time`.
@@ -110,6 +113,8 @@ pub struct Metrics {
     pub slow_response_ms: i64,
     /// A session longer than this is a long reception.
     pub long_reception_ms: i64,
+    /// How long after a session's last message a rating named by buyer and time may come.
+    pub rating_window_ms: i64,
 }
 
 /// The text layer's switches and the lexicon files that replace built-in ones.

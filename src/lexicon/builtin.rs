@@ -23,6 +23,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "invite_review",
         include_str!("../../pipelines/lexicons/invite_review.txt"),
     ),
+    (
+        "after_sales_reasons",
+        include_str!("../../pipelines/lexicons/after_sales_reasons.txt"),
+    ),
     ("welcome", include_str!("../../pipelines/lexicons/welcome.txt")),
     ("farewell", include_str!("../../pipelines/lexicons/farewell.txt")),
     (
@@ -48,7 +52,7 @@ const BUILTIN: &[(&str, &str)] = &[
 /// The text layer's lexicons, by their `[text]` key, in the order their
 /// phrases reach the segmenter and the job hash. Rule lexicons come from the
 /// rule registry.
-pub const TEXT_LEXICONS: [&str; 11] = [
+pub const TEXT_LEXICONS: [&str; 12] = [
     "user_dict",
     "question",
     "greeting",
@@ -60,6 +64,7 @@ pub const TEXT_LEXICONS: [&str; 11] = [
     "stopwords",
     "pay_urge",
     "invite_review",
+    "after_sales_reasons",
 ];
 
 /// The built-in text of lexicon `name`.

@@ -13,7 +13,7 @@ use crate::core::registry::{RuleId, RULES};
 use crate::core::settings::Settings;
 
 /// Lexicons with a format of their own (read by the text stage), not word lists.
-const STRUCTURED: [&str; 2] = ["user_dict", "intents"];
+const STRUCTURED: [&str; 3] = ["user_dict", "intents", "after_sales_reasons"];
 
 pub struct LexiconSet {
     /// name → (text, where it came from, for error messages).

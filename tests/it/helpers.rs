@@ -169,9 +169,12 @@ pub fn kefu() -> std::process::Command {
 }
 
 impl Fixture {
-    /// Runs the binary on this fixture's messages and orders into `out`.
+    /// Runs the binary on this fixture's messages and orders into `out`, in
+    /// the fixture's folder: the built-in job, with none of the samples'
+    /// optional inputs that the checkout's job names.
     pub fn run_cli(&self, out: &Path) -> std::process::Output {
         kefu()
+            .current_dir(self.path())
             .args(["run", "--messages"])
             .arg(self.path().join("messages"))
             .arg("--orders")
@@ -181,4 +184,23 @@ impl Fixture {
             .output()
             .unwrap()
     }
+}
+
+/// Every Parquet file of an output table folder, in name order, as one frame.
+pub fn parquet_frame(table: &Path) -> DataFrame {
+    let mut files: Vec<_> = std::fs::read_dir(table).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut out: Option<DataFrame> = None;
+    for p in files {
+        let df = polars::prelude::ParquetReader::new(std::fs::File::open(&p).unwrap())
+            .finish()
+            .unwrap();
+        match out.as_mut() {
+            Some(o) => {
+                o.vstack_mut(&df).unwrap();
+            }
+            None => out = Some(df),
+        }
+    }
+    out.expect("a Parquet file")
 }

@@ -5,6 +5,7 @@ mod architecture;
 mod bench;
 mod cli;
 mod conversion;
+mod feedback;
 mod golden;
 mod helpers;
 mod ingest;

@@ -345,7 +345,7 @@ fn new_and_returning_buyers_and_repeat_purchases() {
             &a.conv,
             &a.staged.messages,
             &a.marts,
-            &a.engine.intents.names,
+            &a.engine,
             0..a.conv.sessions.len(),
         )
         .unwrap(),

@@ -375,3 +375,71 @@ fn no_review_invite_when_switched_on() {
     ])
     .is_empty());
 }
+
+/// After-sales reasons, worked by hand: each after-sales session takes the
+/// reason its buyer names most; one naming none is 其他.
+#[test]
+fn after_sales_reasons_by_hand() {
+    use kefu::core::schema::{after_sales_reasons as ar, sessions as ss};
+    let f = Fixture::new();
+    // Two broken parcels (one without a remedy), one late parcel, one with no reason named.
+    f.chat(
+        "a",
+        "b1",
+        "2026-11-16",
+        &[
+            ("10:00:00", "buyer", "收到的杯子破了"),
+            ("10:00:20", "小美", "非常抱歉，给您补发一个"),
+        ],
+    );
+    f.chat(
+        "b",
+        "b2",
+        "2026-11-16",
+        &[
+            ("11:00:00", "buyer", "盘子碎了，我要退货"),
+            ("11:01:00", "小美", "不好意思亲"),
+        ],
+    );
+    f.chat(
+        "c",
+        "b3",
+        "2026-11-16",
+        &[
+            ("12:00:00", "buyer", "快递三天没动了"),
+            ("12:00:30", "小美", "抱歉，马上给您催"),
+        ],
+    );
+    f.chat(
+        "d",
+        "b4",
+        "2026-11-16",
+        &[
+            ("13:00:00", "buyer", "我要退款"),
+            ("13:00:10", "小美", "好的亲，您申请退款就可以"),
+        ],
+    );
+    let a = f.analyse();
+    let sessions = kefu::stages::sink::frames::sessions(
+        &a.conv,
+        &a.staged.messages,
+        &a.marts,
+        &a.engine,
+        0..a.conv.sessions.len(),
+    )
+    .unwrap();
+    let reason = |b: &str| row(&sessions, &[(ss::BUYER_ID, b)])[ss::AFTER_SALES_REASON].to_owned();
+    assert_eq!(
+        [reason("b1"), reason("b2"), reason("b3"), reason("b4")],
+        ["破损", "破损", "物流慢/未收到", "其他"]
+    );
+    let t = &a.marts.after_sales_reasons;
+    let broken = row(t, &[(ar::REASON, "破损")]);
+    // 2 of the 4 after-sales sessions; b2's got no remedy (no_solution); first responses 20 s and 60 s.
+    assert_eq!(
+        (&broken[ar::SESSIONS], &broken[ar::SHARE], &broken[ar::NO_SOLUTION_RATE]),
+        ("2", "0.5", "0.5")
+    );
+    assert_eq!(&broken[ar::FIRST_RESPONSE_AVG_SECS], "40.0");
+    assert_eq!(&row(t, &[(ar::REASON, "物流慢/未收到")])[ar::SHARE], "0.25");
+}

@@ -11,6 +11,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 mod chat;
+mod feedback;
 mod vocab;
 
 use chat::{chat, order_after, session_start_ms, AgentDef, Chat, HABITS};
@@ -136,6 +137,9 @@ struct Files {
     counts: Counts,
     /// Refunded orders (id, shop, refund fen, paid at), for the sample `refunds.csv`.
     refunded: Vec<(String, String, i64, i64)>,
+    /// Sample layout: ratings and reviews.
+    feedback: Option<feedback::Feedback>,
+    chat_no: u64,
 }
 
 impl Files {
@@ -203,6 +207,9 @@ impl Files {
             self.refunded
                 .push((format!("O{:09}", self.order_no), shop.to_owned(), r, p));
         }
+        if let (Some(fb), Some(p)) = (self.feedback.as_mut(), paid) {
+            fb.review(self.seed, self.order_no, shop, p, refund.is_some());
+        }
         let line = format!(
             "O{:09},{},{},{},{},{},{},{}\n",
             self.order_no,
@@ -254,8 +261,9 @@ impl Files {
     }
 
     /// Sample layout: the optional inputs — the refunds with their reasons, a
-    /// CRM that knows some buyers bought before the data starts, and targets.
-    fn optional_samples(&self, out: &Path, shops: &[String], agents: &[Vec<AgentDef>], buyers: u64) -> Result<()> {
+    /// CRM that knows some buyers bought before the data starts, targets,
+    /// ratings and reviews.
+    fn optional_samples(&mut self, out: &Path, shops: &[String], agents: &[Vec<AgentDef>], buyers: u64) -> Result<()> {
         const REASONS: [&str; 5] = ["尺码不符", "质量问题", "发错/漏发", "七天无理由", "物流太慢"];
         let mut refunds = String::from("order_id,shop_id,refund_at,amount,stage,reason\n");
         for (i, (id, shop, fen, paid)) in self.refunded.iter().enumerate() {
@@ -289,7 +297,10 @@ impl Files {
             let p = out.join(name);
             fs::write(&p, text).map_err(|e| KefuError::io(&p, e))?;
         }
-        Ok(())
+        match self.feedback.take() {
+            Some(fb) => fb.write(out, &shops[0]),
+            None => Ok(()),
+        }
     }
 }
 
@@ -360,6 +371,8 @@ pub fn write(out: &Path, spec: &Spec) -> Result<Counts> {
         first_row: None,
         order_no: 0,
         refunded: Vec::new(),
+        feedback: spec.sample_layout.then(feedback::Feedback::new),
+        chat_no: 0,
         counts: Counts {
             agents: write_roster(out, &agents)?,
             ..Counts::default()
@@ -374,6 +387,10 @@ pub fn write(out: &Path, spec: &Spec) -> Result<Counts> {
                 let c = chat(&mut rng, si, shop, &agents[si], buyer, start);
                 let to_txt = spec.sample_layout && si == 0 && day == 0 && k < 6;
                 f.chat(&c, shop, &agents[si], si, to_txt)?;
+                f.chat_no += 1;
+                if let Some(fb) = f.feedback.as_mut() {
+                    fb.rate(spec.seed, f.chat_no, &c, shop, agents[si][c.agent].habit);
+                }
                 // Orders that follow the chat.
                 if let Some(o) = order_after(&mut rng, &c, &agents[si]) {
                     f.order(shop, &c.buyer, o)?;

@@ -1,11 +1,13 @@
 //! `kefu report`: `report.html`, one self-contained page (no network, no
 //! scripts) for the weekly review — leaderboard, a card per agent with score
-//! components, trend and the latest week's worst violations, response-time
-//! distribution, funnel, intents and hot words, and the hourly load heat map.
+//! components, trend and the latest week's worst violations, the workload
+//! table, response-time distribution, funnel, what costs sales, after-sales
+//! and 中差评 reasons, intents and hot words, and the hourly load heat map.
 //! It reads the tables a run wrote through the output schema, so a missing
 //! column is an error, not a blank.
 
 mod charts;
+mod service;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,7 +17,7 @@ use charts::{hbars, heatmap, sparkline, vbars};
 
 use crate::core::error::{KefuError, Result};
 use crate::core::registry::{Category, RuleId};
-use crate::core::schema::loss_reasons as lr;
+use crate::core::schema::{after_sales_reasons as ar, loss_reasons as lr, review_reasons as rr};
 use crate::core::schema::{agent_weekly as aw, hot_words as hw, hourly_load as hl, question_intents as qi};
 use crate::core::schema::{shop_daily as sd, turns as tn, violations as vi, Col, Rows, SCORE_COMPONENTS};
 use crate::core::time;
@@ -71,6 +73,8 @@ struct Tables {
     hot: Rows,
     load: Rows,
     losses: Rows,
+    after_sales: Rows,
+    reviews: Rows,
 }
 
 /// Builds the page from the tables under `out`.
@@ -84,6 +88,8 @@ pub fn render(out: &Path) -> Result<String> {
         hot: read_table(out, &hw::TABLE)?,
         load: read_table(out, &hl::TABLE)?,
         losses: read_table(out, &lr::TABLE)?,
+        after_sales: read_table(out, &ar::TABLE)?,
+        reviews: read_table(out, &rr::TABLE)?,
     };
     let mut h = String::new();
     let _ = write!(
@@ -108,9 +114,11 @@ svg text{{font-family:{FONT};font-size:12px;fill:#333}} .ev{{font-size:12px;colo
         let rows = leaderboard(&mut h, &t.weekly, &shop, &latest);
         cards(&mut h, &t, &shop, &latest, &rows);
     }
+    service::workload(&mut h, &t.weekly, &latest);
     response_times(&mut h, &t.turns);
     funnel(&mut h, &t.shop_daily);
     losses(&mut h, &t.losses, &latest);
+    service::reasons(&mut h, &t.after_sales, &t.reviews, &latest);
     topics(&mut h, &t.intents, &t.hot, &latest);
     load(&mut h, &t.load);
     h.push_str("<p class=\"muted\">kefu · 定义见 README；数据来自 out/ 下的 Parquet 表。</p></body></html>\n");

@@ -10,6 +10,7 @@ mod dedup;
 pub mod discover;
 pub mod readers;
 mod refunds;
+mod reviews;
 pub mod schema;
 pub mod validate;
 
@@ -20,9 +21,9 @@ use serde::Serialize;
 
 use self::discover::{discover, Format};
 use self::readers::{Csv, Fields, Jsonl, Parquet, Reader, RowSink, Transcript};
-use self::schema::{InputSchema, AGENTS, BUYERS, MESSAGES, ORDERS, REFUNDS, TARGETS};
+use self::schema::{InputSchema, AGENTS, BUYERS, MESSAGES, ORDERS, RATINGS, REFUNDS, REVIEWS, TARGETS};
 use crate::core::error::Result;
-use crate::core::model::{Agent, BuyerInfo, Interner, Message, Order, Refund, Reject, Target};
+use crate::core::model::{Agent, BuyerInfo, Interner, Message, Order, Rating, Refund, Reject, Review, Target};
 use crate::core::settings::Settings;
 
 /// Row accounting for one input file, as written to the manifest.
@@ -51,6 +52,14 @@ pub struct Staged {
     pub buyers: Vec<BuyerInfo>,
     /// The optional sales targets, sorted by (shop_id, holder, period).
     pub targets: Vec<Target>,
+    /// The optional satisfaction ratings, sorted by (shop_id, session_id,
+    /// buyer_id, rated_at); matched to sessions by the conversion stage.
+    /// `None` when no ratings input is named (their columns are then null,
+    /// not 0).
+    pub ratings: Option<Vec<Rating>>,
+    /// The optional reviews, each joined to its order, sorted by (shop_id,
+    /// order_id); `None` when no reviews input is named.
+    pub reviews: Option<Vec<Review>>,
     /// Sorted by (file, line).
     pub rejects: Vec<Reject>,
     /// Indexed by the rows' `file_idx`.
@@ -84,7 +93,7 @@ macro_rules! placed {
         }
     )*};
 }
-placed!(Agent, Refund, BuyerInfo, Target);
+placed!(Agent, Refund, BuyerInfo, Target, Rating, Review);
 
 /// Validation of one table's rows.
 type Parse<'a, T> = dyn Fn(&Fields, &mut Interner) -> std::result::Result<T, String> + Sync + 'a;
@@ -237,14 +246,22 @@ fn stage_table<T: Placed + Send>(
     Ok(rows)
 }
 
-/// The optional inputs: refunds (joined to the orders), CRM buyers and
-/// sales targets (each kept once per key).
+/// What the optional inputs give besides refunds.
+struct Optional {
+    buyers: Vec<BuyerInfo>,
+    targets: Vec<Target>,
+    ratings: Option<Vec<Rating>>,
+    reviews: Option<Vec<Review>>,
+}
+
+/// The optional inputs: refunds and reviews (joined to the orders), CRM
+/// buyers, sales targets and ratings (each kept once per key).
 fn stage_optional(
     settings: &Settings,
     orders: &mut [Order],
     files: &mut Vec<InputFile>,
     rejects: &mut Vec<Reject>,
-) -> Result<(Vec<BuyerInfo>, Vec<Target>)> {
+) -> Result<Optional> {
     let (input, zone) = (&settings.input, &settings.metrics.zone);
     let refunds = stage_table(
         &input.refunds,
@@ -295,7 +312,64 @@ fn stage_optional(
         files,
         rejects,
     );
-    Ok((buyers, targets))
+    Ok(Optional {
+        buyers,
+        targets,
+        ratings: stage_ratings(settings, files, rejects)?,
+        reviews: stage_reviews(settings, orders, files, rejects)?,
+    })
+}
+
+/// Ratings, once per session: the session named by id, or by buyer and time.
+fn stage_ratings(
+    settings: &Settings,
+    files: &mut Vec<InputFile>,
+    rejects: &mut Vec<Reject>,
+) -> Result<Option<Vec<Rating>>> {
+    if settings.input.ratings.is_empty() {
+        return Ok(None);
+    }
+    let zone = &settings.metrics.zone;
+    let parse = |f: &Fields, n: &mut Interner| validate::rating(f, zone, n);
+    let ratings = stage_table(&settings.input.ratings, &RATINGS, settings, &parse, files, rejects)?;
+    Ok(Some(dedup::by_key(
+        ratings,
+        |x: &Rating| {
+            let by_time = x.session_id.is_none().then(|| (x.buyer_id.clone(), x.rated_ts));
+            (x.shop_id.clone(), x.session_id.clone(), by_time)
+        },
+        |x| (x.file_idx, x.line),
+        |a, b| (&a.agent_id, a.score) == (&b.agent_id, b.score),
+        "rating of a session",
+        files,
+        rejects,
+    )))
+}
+
+/// Reviews, one per order (an exact repeat is a duplicate, another a reject),
+/// joined to their orders.
+fn stage_reviews(
+    settings: &Settings,
+    orders: &[Order],
+    files: &mut Vec<InputFile>,
+    rejects: &mut Vec<Reject>,
+) -> Result<Option<Vec<Review>>> {
+    if settings.input.reviews.is_empty() {
+        return Ok(None);
+    }
+    let zone = &settings.metrics.zone;
+    let parse = |f: &Fields, n: &mut Interner| validate::review(f, zone, n);
+    let reviews = stage_table(&settings.input.reviews, &REVIEWS, settings, &parse, files, rejects)?;
+    let reviews = dedup::by_key(
+        reviews,
+        |x: &Review| (x.shop_id.clone(), x.order_id.clone()),
+        |x| (x.file_idx, x.line),
+        |a, b| (a.rating, &a.text, a.created_ts) == (b.rating, &b.text, b.created_ts),
+        "review of an order",
+        files,
+        rejects,
+    );
+    Ok(Some(reviews::join(orders, reviews, files, rejects)))
 }
 
 /// Reads, validates, deduplicates and sorts all inputs named in the settings.
@@ -341,15 +415,49 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
     let mut agents = dedup::agents(agents, &mut files);
     agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
 
-    let (buyers, targets) = stage_optional(settings, &mut orders, &mut files, &mut rejects)?;
+    let opt = stage_optional(settings, &mut orders, &mut files, &mut rejects)?;
     rejects.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok(Staged {
         messages,
         orders,
         agents,
-        buyers,
-        targets,
+        buyers: opt.buyers,
+        targets: opt.targets,
+        ratings: opt.ratings,
+        reviews: opt.reviews,
         rejects,
         files,
     })
+}
+
+/// A row that a later stage found unusable (a rating that names no session):
+/// where it came from and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateReject {
+    pub file_idx: u32,
+    pub line: u64,
+    pub reason: String,
+    pub raw: String,
+}
+
+impl Staged {
+    /// Moves rows a later stage could not use from used to rejected, so the
+    /// manifest still reconciles and `rejects` stays in (file, line) order.
+    pub fn reject_late(&mut self, late: Vec<LateReject>) {
+        if late.is_empty() {
+            return;
+        }
+        for r in late {
+            let f = &mut self.files[r.file_idx as usize];
+            f.rows_used -= 1;
+            f.rows_rejected += 1;
+            self.rejects.push(Reject {
+                file: f.path.clone(),
+                line: r.line,
+                reason: r.reason,
+                raw: r.raw,
+            });
+        }
+        self.rejects.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    }
 }

@@ -8,51 +8,66 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::InputFile;
-use crate::core::model::{yuan, Order, Refund, RefundDetail, Reject};
+use crate::core::model::{yuan, Name, Order, Refund, RefundDetail, Reject};
 
-fn reject(r: &Refund, reason: String, files: &mut [InputFile], rejects: &mut Vec<Reject>) {
-    let f = &mut files[r.file_idx as usize];
+/// Moves a staged row of an optional input from used to rejected.
+pub(super) fn reject(
+    (file_idx, line): (u32, u64),
+    reason: String,
+    raw: String,
+    files: &mut [InputFile],
+    rejects: &mut Vec<Reject>,
+) {
+    let f = &mut files[file_idx as usize];
     f.rows_used -= 1;
     f.rows_rejected += 1;
     rejects.push(Reject {
         file: f.path.clone(),
-        line: r.line,
+        line,
         reason,
-        raw: format!("{},{}", r.order_id, yuan(r.amount_fen)),
+        raw,
     });
 }
 
-/// Which order each refund is for (index into `orders`), or why none.
-fn matched(orders: &[Order], refunds: &[Refund]) -> Vec<Result<usize, String>> {
+fn reject_refund(r: &Refund, reason: String, files: &mut [InputFile], rejects: &mut Vec<Reject>) {
+    let raw = format!("{},{}", r.order_id, yuan(r.amount_fen));
+    reject((r.file_idx, r.line), reason, raw, files, rejects);
+}
+
+/// Which order each (order id, shop id if given) names (index into
+/// `orders`), or why none.
+pub(super) fn matched<'a>(
+    orders: &[Order],
+    keys: impl Iterator<Item = (&'a str, Option<&'a Name>)>,
+) -> Vec<Result<usize, String>> {
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, o) in orders.iter().enumerate() {
         by_id.entry(&o.order_id).or_default().push(i);
     }
-    refunds
-        .iter()
-        .map(|r| {
-            let candidates: Vec<usize> = by_id
-                .get(r.order_id.as_str())
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(|&i| r.shop_id.as_ref().is_none_or(|s| *s == orders[i].shop_id))
-                .collect();
-            match candidates[..] {
-                [i] => Ok(i),
-                [] => Err(format!("no order {} in the orders", r.order_id)),
-                _ => Err(format!("order {} is in several shops: add shop_id", r.order_id)),
-            }
-        })
-        .collect()
+    keys.map(|(order_id, shop_id)| {
+        let candidates: Vec<usize> = by_id
+            .get(order_id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| shop_id.is_none_or(|s| *s == orders[i].shop_id))
+            .collect();
+        match candidates[..] {
+            [i] => Ok(i),
+            [] => Err(format!("no order {order_id} in the orders")),
+            _ => Err(format!("order {order_id} is in several shops: add shop_id")),
+        }
+    })
+    .collect()
 }
 
 pub fn join(orders: &mut [Order], refunds: Vec<Refund>, files: &mut [InputFile], rejects: &mut Vec<Reject>) {
     let mut per_order: BTreeMap<usize, Vec<Refund>> = BTreeMap::new();
-    for (r, m) in refunds.iter().zip(matched(orders, &refunds)) {
+    let keys = refunds.iter().map(|r| (r.order_id.as_str(), r.shop_id.as_ref()));
+    for (r, m) in refunds.iter().zip(matched(orders, keys)) {
         match m {
             Ok(i) => per_order.entry(i).or_default().push(r.clone()),
-            Err(why) => reject(r, why, files, rejects),
+            Err(why) => reject_refund(r, why, files, rejects),
         }
     }
     for (i, rows) in per_order {
@@ -66,7 +81,7 @@ pub fn join(orders: &mut [Order], refunds: Vec<Refund>, files: &mut [InputFile],
                 yuan(o.amount_fen)
             );
             for r in &rows {
-                reject(r, why.clone(), files, rejects);
+                reject_refund(r, why.clone(), files, rejects);
             }
             continue;
         }

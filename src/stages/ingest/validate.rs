@@ -4,9 +4,9 @@
 //! taken as they come.
 
 use super::readers::{Fields, Value};
-use super::schema::{AgentCol, BuyerCol, MsgCol, OrderCol, RefundCol, TargetCol};
+use super::schema::{AgentCol, BuyerCol, MsgCol, OrderCol, RatingCol, RefundCol, ReviewCol, TargetCol};
 use crate::core::model::{Agent, BuyerInfo, Interner, Message, MsgType, Order, OrderStatus, Period, Refund, Sender};
-use crate::core::model::{Target, TargetHolder};
+use crate::core::model::{Rating, Review, Target, TargetHolder};
 use crate::core::time::Zone;
 
 type Check<T> = std::result::Result<T, String>;
@@ -207,6 +207,56 @@ pub fn buyer(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<BuyerInfo> 
             .transpose()?
             .map(|(t, _)| t),
         member_level: text(f, BuyerCol::MemberLevel).map(str::to_owned),
+        file_idx: 0,
+        line: 0,
+    })
+}
+
+/// A score of 1 to 5.
+fn score(f: &Fields, c: impl Into<usize> + Copy, name: &str) -> Check<u8> {
+    let s = required(f, c, name)?;
+    s.parse::<u8>()
+        .ok()
+        .filter(|v| (1..=5).contains(v))
+        .ok_or_else(|| format!("{name} {s:?} is not a whole number from 1 to 5"))
+}
+
+pub fn rating(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Rating> {
+    let shop_id = names.name(required(f, RatingCol::ShopId, "shop_id")?);
+    let session_id = text(f, RatingCol::SessionId).map(|s| names.name(s));
+    let buyer_id = text(f, RatingCol::BuyerId).map(|s| names.name(s));
+    let rated = time(f, RatingCol::RatedAt, zone, "rated_at").transpose()?;
+    let (rated_ts, rated_local) = (rated.map(|(t, _)| t), rated.map(|(_, l)| l));
+    if session_id.is_none() && (buyer_id.is_none() || rated_ts.is_none()) {
+        return Err("name the session: session_id, or buyer_id and rated_at".into());
+    }
+    Ok(Rating {
+        shop_id,
+        session_id,
+        buyer_id,
+        rated_ts,
+        rated_local,
+        agent_id: text(f, RatingCol::AgentId).map(|s| names.name(s)),
+        score: score(f, RatingCol::Score, "score")?,
+        file_idx: 0,
+        line: 0,
+    })
+}
+
+pub fn review(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Review> {
+    let (created_ts, created_local) =
+        time(f, ReviewCol::CreatedAt, zone, "created_at").unwrap_or_else(|| Err("missing created_at".into()))?;
+    Ok(Review {
+        order_id: required(f, ReviewCol::OrderId, "order_id")?.to_owned(),
+        shop_id: text(f, ReviewCol::ShopId).map(|s| names.name(s)),
+        rating: score(f, ReviewCol::Rating, "rating")?,
+        text: match f.get(ReviewCol::Text) {
+            Some(Value::Text(s)) => Box::from(s),
+            _ => Box::from(""),
+        },
+        created_ts,
+        created_local,
+        order: 0,
         file_idx: 0,
         line: 0,
     })

@@ -72,6 +72,17 @@ pub const SUMS: [Col; 10] = [
     ad::PLATFORM_RESPONSE_SUM_MS,
 ];
 
+/// Counts from the optional inputs: 0 when the input is given and a source
+/// has no row, null when the input is not given.
+pub const RATING_COUNTS: [Col; 2] = [ad::RATINGS, ad::SATISFIED_RATINGS];
+pub const REVIEW_COUNTS: [Col; 5] = [
+    ad::REVIEWS,
+    ad::BAD_REVIEWS,
+    ad::BAD_REVIEWS_PRESALE,
+    ad::BAD_REVIEWS_INSALE,
+    ad::BAD_REVIEWS_AFTERSALE,
+];
+
 /// A credited buyer's orders on one inquiry date, before they are counted per agent.
 const B_ORDERS: Col = Col::new("b_orders", Ty::U32, false);
 const B_PAID_ORDERS: Col = Col::new("b_paid_orders", Ty::U32, false);
@@ -138,6 +149,7 @@ pub fn rate_columns(period: Col, net: bool) -> PolarsResult<Vec<Expr>> {
         (ad::RECEPTION_MS.col().cast(DataType::Float64) / lit(1000.0)).alias(ad::RECEPTION_SECS.name),
         ratio(ad::RECEPTION_MS, ad::SESSIONS, 1000.0).alias(ad::AVG_SESSION_SECS.name),
         ratio(ad::PLATFORM_RESPONSE_SUM_MS, ad::PLATFORM_RESPONSE_N, 1000.0).alias(ad::RESPONSE_AVG_PLATFORM_SECS.name),
+        ratio(ad::SATISFIED_RATINGS, ad::RATINGS, 1.0).alias(ad::SATISFACTION_RATE.name),
     ])
 }
 
@@ -306,8 +318,43 @@ fn parts(x: &Facts) -> PolarsResult<Vec<DataFrame>> {
         ),
     ]
     .into_iter()
+    .chain(x.ratings.as_ref().map(|r| {
+        group(
+            r,
+            vec![
+                typed(len(), ad::RATINGS),
+                typed(f::SATISFIED.col().sum(), ad::SATISFIED_RATINGS),
+            ],
+        )
+    }))
+    .chain(x.reviews.as_ref().map(|r| group(r, review_aggs())))
     .map(LazyFrame::collect)
     .collect()
+}
+
+/// Per review charged to an agent: reviews, 中差评, and 中差评 by stage.
+fn review_aggs() -> Vec<Expr> {
+    let bad = |stage: Col| f::BAD.col().and(stage.col()).sum();
+    vec![
+        typed(len(), ad::REVIEWS),
+        typed(f::BAD.col().sum(), ad::BAD_REVIEWS),
+        typed(bad(f::PRESALE), ad::BAD_REVIEWS_PRESALE),
+        typed(bad(f::INSALE), ad::BAD_REVIEWS_INSALE),
+        typed(bad(f::AFTERSALE), ad::BAD_REVIEWS_AFTERSALE),
+    ]
+}
+
+/// The optional inputs' counts: 0 where the input is given and the agent-day
+/// has none, null where it is not given.
+fn optional_counts(lf: LazyFrame, cols: &[Col], given: bool) -> LazyFrame {
+    lf.with_columns(
+        cols.iter()
+            .map(|c| match given {
+                true => c.col().fill_null(lit(0u32)),
+                false => lit(NULL).cast(DataType::UInt32).alias(c.name),
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// `agent_daily`, with the roster's name and team. `net`: see [`rate_columns`].
@@ -330,6 +377,8 @@ pub fn agent_daily(x: &Facts, agents: &[Agent], net: bool) -> PolarsResult<DataF
     let lf = lf
         .with_columns(COUNTS.map(|c| c.col().fill_null(lit(0u32))))
         .with_columns(SUMS.map(|c| c.col().fill_null(lit(0i64))));
+    let lf = optional_counts(lf, &RATING_COUNTS, x.ratings.is_some());
+    let lf = optional_counts(lf, &REVIEW_COUNTS, x.reviews.is_some());
     let roster = FrameBuilder::new(agents.len())
         .str(ad::AGENT_ID, agents.iter().map(|a| &a.agent_id))
         .opt_str(ad::AGENT_NAME, agents.iter().map(|a| a.name.as_deref()))

@@ -4,7 +4,7 @@
 
 use polars::prelude::*;
 
-use super::agent_daily::{rate_columns, ratio, COUNTS, SUMS};
+use super::agent_daily::{rate_columns, ratio, COUNTS, RATING_COUNTS, REVIEW_COUNTS, SUMS};
 use super::targets::TARGET_FEN;
 use crate::core::schema::{agent_daily as ad, agent_weekly as aw, Col};
 use crate::core::settings::Scoring;
@@ -17,9 +17,23 @@ pub fn agent_weekly(daily: &DataFrame, targets: &DataFrame, scoring: &Scoring, n
     let mut d = daily.clone();
     d.with_column(Column::new(aw::WEEK.name.into(), weeks))?;
 
-    // Summed in agent_daily's column order, so the weekly table lists them the same way.
-    let summed = |c: &&Col| COUNTS.contains(c) || SUMS.contains(c);
-    let mut aggs: Vec<Expr> = ad::TABLE.columns.iter().filter(summed).map(|c| c.col().sum()).collect();
+    // Summed in agent_daily's column order, so the weekly table lists them the
+    // same way; an optional input's counts stay null when it is not given.
+    let optional = |c: &Col| RATING_COUNTS.contains(c) || REVIEW_COUNTS.contains(c);
+    let mut aggs: Vec<Expr> = Vec::new();
+    for c in ad::TABLE.columns.iter() {
+        if COUNTS.contains(c) || SUMS.contains(c) {
+            aggs.push(c.col().sum());
+        } else if optional(c) {
+            aggs.push(
+                when(c.col().count().gt(lit(0)))
+                    .then(c.col().sum())
+                    .otherwise(lit(NULL))
+                    .cast(DataType::UInt32)
+                    .alias(c.name),
+            );
+        }
+    }
     aggs.push(aw::AGENT_NAME.col().first());
     aggs.push(aw::TEAM.col().first());
     let by = [aw::SHOP_ID, aw::AGENT_ID, aw::WEEK].map(Col::col);

@@ -9,11 +9,12 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use crate::core::frame::FrameBuilder;
-use crate::core::model::{Message, MsgType, Name, Order, Sender};
+use crate::core::model::{Message, MsgType, Name, Order, Review, Sender};
 use crate::core::registry::Category;
 use crate::core::schema::{agent_daily as ad, Col, Ty};
 use crate::core::settings::Metrics;
 use crate::core::time;
+use crate::stages::conversion::feedback::{RatedSession, Served, ServedReview};
 use crate::stages::conversion::{Attribution, Chase};
 use crate::stages::rules::Violation;
 use crate::stages::sessions::Conversations;
@@ -63,6 +64,13 @@ pub const CHASED_PAID_FEN: Col = Col::new("chased_paid_fen", Ty::I64, false);
 pub const WAIT: Col = Col::new("w", Ty::U32, false);
 pub const THINK: Col = Col::new("t", Ty::U32, false);
 pub const ANNOY: Col = Col::new("a", Ty::U32, false);
+/// A rating of 4 or 5.
+pub const SATISFIED: Col = Col::new("satisfied", Ty::Bool, false);
+/// A review rated 3 or less (中差评), and the stage of the session that served its order.
+pub const BAD: Col = Col::new("bad", Ty::Bool, false);
+pub const PRESALE: Col = Col::new("presale", Ty::Bool, false);
+pub const INSALE: Col = Col::new("insale", Ty::Bool, false);
+pub const AFTERSALE: Col = Col::new("aftersale", Ty::Bool, false);
 
 /// Numbers (shop, agent) pairs and buyers for the fact frames.
 #[derive(Default)]
@@ -116,6 +124,12 @@ pub struct Facts {
     pub agent_msgs: DataFrame,
     /// One row per side of a hand-over between agents (out and in).
     pub transfers: DataFrame,
+    /// One row per rating matched to a session, on the session's date; `None`
+    /// without the ratings input.
+    pub ratings: Option<DataFrame>,
+    /// One row per review charged to an agent, on the serving session's
+    /// date; `None` without the reviews input.
+    pub reviews: Option<DataFrame>,
 }
 
 /// What the facts are built from.
@@ -129,6 +143,9 @@ pub struct Inputs<'a> {
     /// Per session: the buyer had paid in the shop before it started.
     pub returning: &'a [bool],
     pub text: &'a [MessageText],
+    pub ratings: Option<&'a [RatedSession]>,
+    /// The reviews and the session that served each one's order.
+    pub reviews: Option<(&'a [Review], &'a [ServedReview])>,
 }
 
 fn agent(a: &Option<Name>) -> &str {
@@ -147,6 +164,8 @@ pub fn facts<'a>(x: &Inputs<'a>) -> PolarsResult<Facts> {
         chases: chases(x, &mut k)?,
         agent_msgs: agent_msgs(x, &mut k)?,
         transfers: transfers(x, &mut k)?,
+        ratings: x.ratings.map(|r| ratings(x, r, &mut k)).transpose()?,
+        reviews: x.reviews.map(|(r, s)| reviews(x, r, s, &mut k)).transpose()?,
         keys: k.frame()?,
     })
 }
@@ -429,5 +448,41 @@ fn transfers<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame
         .date(DATE, sides.iter().map(|(_, _, d, _)| *d))
         .u32(T_IN, sides.iter().map(|(_, _, _, into)| *into as u32))
         .u32(T_OUT, sides.iter().map(|(_, _, _, into)| !*into as u32))
+        .build()
+}
+
+fn ratings<'a>(x: &Inputs<'a>, rated: &'a [RatedSession], k: &mut KeyIndex<'a>) -> PolarsResult<DataFrame> {
+    let s = |r: &RatedSession| &x.conv.sessions[r.session];
+    FrameBuilder::new(rated.len())
+        .u32(KA, rated.iter().map(|r| k.ka(&s(r).shop_id, &r.agent_id)))
+        .date(DATE, rated.iter().map(|r| s(r).day()))
+        .bool(SATISFIED, rated.iter().map(|r| r.score >= 4))
+        .build()
+}
+
+fn reviews<'a>(
+    x: &Inputs<'a>,
+    reviews: &'a [Review],
+    served: &'a [ServedReview],
+    k: &mut KeyIndex<'a>,
+) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&Review, Served, usize, &str)> = served
+        .iter()
+        .filter_map(|s| {
+            let (stage, si) = s.served?;
+            Some((&reviews[s.review], stage, si, s.agent_id.as_deref()?))
+        })
+        .collect();
+    let is = |stage: Served| move |r: &(&Review, Served, usize, &str)| r.1 == stage;
+    FrameBuilder::new(rows.len())
+        .u32(
+            KA,
+            rows.iter().map(|(_, _, si, a)| k.ka(&x.conv.sessions[*si].shop_id, a)),
+        )
+        .date(DATE, rows.iter().map(|(_, _, si, _)| x.conv.sessions[*si].day()))
+        .bool(BAD, rows.iter().map(|(r, _, _, _)| r.rating <= 3))
+        .bool(PRESALE, rows.iter().map(is(Served::Presale)))
+        .bool(INSALE, rows.iter().map(is(Served::Insale)))
+        .bool(AFTERSALE, rows.iter().map(is(Served::Aftersale)))
         .build()
 }

@@ -10,6 +10,7 @@ pub mod buyers;
 pub mod facts;
 pub mod hourly_load;
 pub mod loss_reasons;
+pub mod reasons;
 pub mod scoring;
 pub mod shop_daily;
 pub mod targets;
@@ -20,15 +21,16 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use crate::core::error::{KefuError, Result};
-use crate::core::model::{Agent, BuyerInfo, Message, Order, Target};
-use crate::core::schema::targets as tg;
+use crate::core::model::{Agent, BuyerInfo, Message, Order, Review, Target};
+use crate::core::schema::{after_sales_reasons as ar, review_reasons as rr, targets as tg};
 use crate::core::schema::{agent_daily as ad, agent_weekly as aw, hot_words, hourly_load as hl};
 use crate::core::schema::{loss_reasons as lr, question_intents as qi, shop_daily as sd, shop_weekly as sw};
 use crate::core::settings::{Metrics, Scoring};
+use crate::stages::conversion::feedback::Feedback;
 use crate::stages::conversion::Attribution;
 use crate::stages::rules::Violation;
 use crate::stages::sessions::Conversations;
-use crate::stages::text::intents::IntentModel;
+use crate::stages::text::intents::{Classifier, IntentModel};
 use crate::stages::text::{MessageText, WordCounts};
 
 /// Every mart of a run.
@@ -42,6 +44,10 @@ pub struct Marts {
     pub hot_words: DataFrame,
     pub targets: DataFrame,
     pub loss_reasons: DataFrame,
+    pub after_sales_reasons: DataFrame,
+    pub review_reasons: DataFrame,
+    /// Each after-sales session's reason (the `sessions.after_sales_reason` column).
+    pub session_reasons: Vec<Option<u8>>,
     /// Each session's dominant intent (the `sessions.intent` column).
     pub session_intents: Vec<Option<u8>>,
     /// Whether each session's buyer was returning (老客) when it started.
@@ -63,7 +69,12 @@ pub struct Inputs<'a> {
     pub text: &'a [MessageText],
     pub words: &'a WordCounts,
     pub intents: &'a IntentModel,
+    pub reasons: &'a Classifier,
     pub attributions: &'a [Attribution],
+    pub feedback: &'a Feedback,
+    /// The reviews input, if given, and each review's reason.
+    pub reviews: Option<&'a [Review]>,
+    pub review_reasons: &'a [u8],
     pub violations: &'a [Violation],
     pub metrics: &'a Metrics,
     pub scoring: &'a Scoring,
@@ -80,6 +91,8 @@ fn agent_marts(x: &Inputs, returning: &[bool]) -> Result<(DataFrame, DataFrame, 
         metrics: x.metrics,
         returning,
         text: x.text,
+        ratings: x.feedback.ratings.as_deref(),
+        reviews: x.reviews.zip(x.feedback.reviews.as_deref()),
     })
     .map_err(KefuError::table(ad::TABLE.name))?;
     let net = x.metrics.sales_net_of_refunds;
@@ -107,6 +120,23 @@ pub fn build(x: &Inputs) -> Result<Marts> {
         intents: x.intents,
     })
     .map_err(KefuError::table(lr::TABLE.name))?;
+    let session_reasons = reasons::session_reasons(x.conv, x.messages, x.text, x.reasons);
+    let after_sales_reasons = reasons::after_sales_reasons(
+        x.conv,
+        &session_reasons,
+        x.violations,
+        x.reasons,
+        x.metrics.response_cap_ms,
+    )
+    .map_err(KefuError::table(ar::TABLE.name))?;
+    let review_reasons = reasons::review_reasons(&reasons::ReviewInputs {
+        reviews: x.reviews.unwrap_or_default(),
+        served: x.feedback.reviews.as_deref().unwrap_or_default(),
+        review_reasons: x.review_reasons,
+        orders: x.orders,
+        reasons: x.reasons,
+    })
+    .map_err(KefuError::table(rr::TABLE.name))?;
     Ok(Marts {
         agent_daily,
         agent_weekly,
@@ -119,6 +149,9 @@ pub fn build(x: &Inputs) -> Result<Marts> {
         hot_words: topics::hot_words(x.words).map_err(KefuError::table(hot_words::TABLE.name))?,
         targets,
         loss_reasons,
+        after_sales_reasons,
+        review_reasons,
+        session_reasons,
         session_intents,
         session_member_levels: x
             .conv

@@ -26,13 +26,15 @@ pub fn sessions(
     conv: &Conversations,
     messages: &[Message],
     marts: &Marts,
-    intent_names: &[String],
+    engine: &TextEngine,
     rows: Range<usize>,
 ) -> PolarsResult<DataFrame> {
+    let intent_names = &engine.intents.names;
     let s = &conv.sessions[rows.clone()];
     let intents = &marts.session_intents[rows.clone()];
     let returning = &marts.session_returning[rows.clone()];
-    let levels = &marts.session_member_levels[rows];
+    let levels = &marts.session_member_levels[rows.clone()];
+    let reasons = &marts.session_reasons[rows];
     let fq = |i: usize| s[i].first_question.as_ref();
     let idx = 0..s.len();
     FrameBuilder::new(s.len())
@@ -71,6 +73,10 @@ pub fn sessions(
         .date(ss::DATE, s.iter().map(|x| x.day()))
         .bool(ss::RETURNING_BUYER, returning.iter().copied())
         .opt_str(ss::MEMBER_LEVEL, levels.iter().map(|l| l.as_deref()))
+        .opt_str(
+            ss::AFTER_SALES_REASON,
+            reasons.iter().map(|r| r.map(|r| engine.reasons.name(r))),
+        )
         .build()
 }
 

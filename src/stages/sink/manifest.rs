@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::stages::ingest::schema::{ALWAYS_ACCOUNTED, INPUTS};
 use crate::stages::ingest::InputFile;
 
 #[derive(Debug, Default, Serialize)]
@@ -40,9 +41,10 @@ pub struct Manifest {
 /// when a run reads them).
 pub fn table_counts(files: &[InputFile]) -> BTreeMap<&'static str, TableCounts> {
     let mut out = BTreeMap::new();
-    let optional = ["refunds", "buyers", "targets"];
-    let read = optional.into_iter().filter(|t| files.iter().any(|f| f.table == *t));
-    for t in ["messages", "orders", "agents"].into_iter().chain(read) {
+    // The optional inputs appear once a file of theirs is read.
+    let (always, optional) = INPUTS.split_at(ALWAYS_ACCOUNTED);
+    let read = optional.iter().filter(|t| files.iter().any(|f| f.table == t.name));
+    for t in always.iter().chain(read).map(|t| t.name) {
         let mut c = TableCounts::default();
         for f in files.iter().filter(|f| f.table == t) {
             c.rows_read += f.rows_read;

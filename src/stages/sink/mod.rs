@@ -61,7 +61,7 @@ fn plan<'a>(o: &'a Outputs<'a>, settings: &Settings, rejects: &'a DataFrame) -> 
                 "messages" => Write::Sliced(m.len(), Box::new(|r| frames::messages(conv, m, text, engine, r))),
                 "sessions" => Write::Sliced(
                     conv.sessions.len(),
-                    Box::new(|r| frames::sessions(conv, m, mt, &engine.intents.names, r)),
+                    Box::new(|r| frames::sessions(conv, m, mt, engine, r)),
                 ),
                 "turns" => Write::Sliced(conv.turns.len(), Box::new(|r| frames::turns(conv, r))),
                 "order_attribution" => Write::Sliced(
@@ -81,6 +81,8 @@ fn plan<'a>(o: &'a Outputs<'a>, settings: &Settings, rejects: &'a DataFrame) -> 
                 "shop_weekly" => whole(&mt.shop_weekly, &t),
                 "targets" => whole(&mt.targets, &t),
                 "loss_reasons" => whole(&mt.loss_reasons, &t),
+                "after_sales_reasons" => whole(&mt.after_sales_reasons, &t),
+                "review_reasons" => whole(&mt.review_reasons, &t),
                 _ => whole(rejects, &t),
             };
             (t, w)

@@ -8,7 +8,7 @@
 use jieba_rs::Jieba;
 
 use super::hits::RuleHits;
-use super::intents::IntentModel;
+use super::intents::{Classifier, IntentModel};
 use crate::core::error::{KefuError, Result};
 use crate::lexicon::{Lexicon, LexiconSet, PhraseMatcher, Segmented};
 
@@ -120,6 +120,9 @@ pub struct TextEngine {
     /// 邀评 phrases, likewise matched as the tokens come.
     pub(super) invite_review: PhraseMatcher,
     pub intents: IntentModel,
+    /// 售后 / 差评 reasons, matched on the tokens as they come: their phrases
+    /// are not added to jieba, so they change no one's segmentation.
+    pub reasons: Classifier,
     pub stopwords: Lexicon,
     /// The enabled rules' lexicons, matched in one pass.
     pub hits: RuleHits,
@@ -136,6 +139,7 @@ impl TextEngine {
         let question = lexicons.list("question").clone();
         let engine_words = |n| lexicons.list(n).clone();
         let intents = IntentModel::load(lexicons)?;
+        let reasons = Classifier::reasons(lexicons)?;
         for lex in [
             lexicons.list("greeting"),
             lexicons.list("filler"),
@@ -165,6 +169,7 @@ impl TextEngine {
             pay_urge: PhraseMatcher::new("pay_urge", engine_words("pay_urge"))?,
             invite_review: PhraseMatcher::new("invite_review", engine_words("invite_review"))?,
             intents,
+            reasons,
             stopwords: engine_words("stopwords"),
             hits: RuleHits::new(lexicons)?,
         })

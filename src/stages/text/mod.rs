@@ -15,6 +15,6 @@ pub mod words;
 
 pub use engine::{TextEngine, Tokens};
 pub use flags::Flags;
-pub use pass::{understand, MessageText};
+pub use pass::{review_reasons, understand, MessageText};
 pub use pii::mask_pii;
 pub use words::WordCounts;

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::engine::{TextEngine, Tokens};
 use super::flags::Flags;
 use super::words::WordCounts;
-use crate::core::model::{Message, MsgType, Sender};
+use crate::core::model::{Message, MsgType, Review, Sender};
 use crate::core::registry::RuleBits;
 use crate::lexicon::Lexicon;
 
@@ -24,6 +24,9 @@ pub struct MessageText {
     pub words: Box<[u64]>,
     /// Intent of a buyer question (index into `IntentModel::names`).
     pub intent: Option<u8>,
+    /// The 售后 reason a buyer message names most, if any (index into the
+    /// engine's `reasons`).
+    pub reason: Option<u8>,
 }
 
 /// The word set of a question as [`MessageText::words`] holds it.
@@ -87,5 +90,18 @@ fn understand_one(engine: &TextEngine, m: &Message, stop: &Lexicon, words: &mut 
         hits: engine.hits.of(&tk),
         words: content_words,
         intent,
+        reason: (m.sender == Sender::Buyer).then(|| engine.reasons.best(&tk)).flatten(),
     }
+}
+
+/// The 差评 reason each review's text names most (其他 when it names none),
+/// by the classifier after-sales chats are read with.
+pub fn review_reasons(engine: &TextEngine, reviews: &[Review]) -> Vec<u8> {
+    reviews
+        .par_iter()
+        .map(|r| {
+            let tk = engine.tokenize(&r.text);
+            engine.reasons.best(&tk).unwrap_or_else(|| engine.reasons.other())
+        })
+        .collect()
 }

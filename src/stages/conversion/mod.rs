@@ -3,6 +3,10 @@
 //! credited (落实) to an agent, marked silent (静默下单) when the buyer wrote
 //! nothing in the look-back before it, and followed for 催付: whether it
 //! could be chased, which agent chased it, and whether it was paid after.
+//! Ratings and reviews are matched to the sessions they judge
+//! ([`feedback`]).
+
+pub mod feedback;
 
 use std::collections::HashMap;
 use std::ops::Range;
