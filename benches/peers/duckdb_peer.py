@@ -10,6 +10,9 @@ from pathlib import Path
 
 import duckdb
 import jieba
+import pandas as pd
+
+from pandas_jieba import asks, init_jieba
 
 
 def main(data: Path, result: Path) -> None:
@@ -33,11 +36,16 @@ def main(data: Path, result: Path) -> None:
     timings["load"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    jieba.initialize()
+    init_jieba()
     n = 0
-    contents = [r[0] or "" for r in con.execute("SELECT content FROM m").fetchall()]
-    for c in contents:
-        n += len(jieba.lcut(c))
+    rows = con.execute("SELECT rn, coalesce(content, ''), coalesce(msg_type, '') FROM m ORDER BY rn").fetchall()
+    flags = []
+    for rn, c, kind in rows:
+        tokens = jieba.lcut(c)
+        n += len(tokens)
+        flags.append((rn, asks(c, kind, tokens)))
+    asks_df = pd.DataFrame(flags, columns=["rn", "asks"])
+    con.execute("CREATE TABLE a AS SELECT * FROM asks_df")
     timings["tokenize"] = time.perf_counter() - t
 
     t = time.perf_counter()

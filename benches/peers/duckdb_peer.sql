@@ -3,10 +3,10 @@
 -- table `m` (messages with rn = file order) and `o` (orders) to exist.
 
 CREATE OR REPLACE TEMP TABLE m1 AS
-SELECT *,
+SELECT m.*, a.asks,
        epoch_ms(sent_at::TIMESTAMP) AS ts,
        epoch_ms(sent_at::TIMESTAMP) - lag(epoch_ms(sent_at::TIMESTAMP)) OVER w AS gap
-FROM m
+FROM m JOIN a USING (rn)
 WINDOW w AS (PARTITION BY shop_id, buyer_id ORDER BY sent_at::TIMESTAMP, rn);
 
 -- 24 h segments: a waiting buyer never spans one.
@@ -15,17 +15,26 @@ SELECT *, sum(CASE WHEN gap IS NULL OR gap > 86400000 THEN 1 ELSE 0 END)
             OVER (PARTITION BY shop_id, buyer_id ORDER BY ts, rn ROWS UNBOUNDED PRECEDING) AS seg
 FROM m1;
 
--- Waiting = the last buyer-or-agent message before this one (in the segment) is the buyer's.
+-- ac: agent messages before this one in the segment, so the rows before it
+-- with the same ac are those since the last agent message.
+CREATE OR REPLACE TEMP TABLE m2a AS
+SELECT *, coalesce(sum(CASE WHEN sender = 'agent' THEN 1 ELSE 0 END)
+            OVER (PARTITION BY shop_id, buyer_id, seg ORDER BY ts, rn
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ac
+FROM m2;
+
+-- Waiting = a buyer message since the last agent message asks something
+-- (a closing such as 好的谢谢 or an emoji asks nothing).
 CREATE OR REPLACE TEMP TABLE m3 AS
 SELECT *,
-       last_value(CASE WHEN sender IN ('buyer', 'agent') THEN sender END IGNORE NULLS)
-         OVER (PARTITION BY shop_id, buyer_id, seg ORDER BY ts, rn
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_person
-FROM m2;
+       coalesce(bool_or(sender = 'buyer' AND asks)
+         OVER (PARTITION BY shop_id, buyer_id, seg, ac ORDER BY ts, rn
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS waiting
+FROM m2a;
 
 CREATE OR REPLACE TEMP TABLE m4 AS
 SELECT *, sum(CASE WHEN gap IS NULL OR gap > 86400000
-                     OR (sender = 'buyer' AND gap > 1800000 AND coalesce(last_person, '') <> 'buyer')
+                     OR (sender = 'buyer' AND gap > 1800000 AND NOT waiting)
                    THEN 1 ELSE 0 END)
             OVER (PARTITION BY shop_id, buyer_id ORDER BY ts, rn ROWS UNBOUNDED PRECEDING) AS sess
 FROM m3;

@@ -4,7 +4,8 @@
 Reads kefu-generated CSVs (DATA/messages/*.csv, DATA/orders/*.csv), tokenizes
 every message with jieba, and computes sessions, turns, response times and
 per-agent conversion by kefu's definitions (CONTRACT §4): 30-minute gap unless
-the buyer is waiting, 24 h hard split, bot/system messages do not end a turn,
+the buyer is waiting (a buyer message since the last agent message asks
+something: not a closing from kefu's closing.txt, not an emoji), 24 h hard split, bot/system messages do not end a turn,
 service hours 08:00-23:00, 600 s cap, inquiry = buyer-started session with an
 agent message, attribution until the end of the inquiry's day + 1, last-agent
 credit. Writes the figures and its stage timings as JSON.
@@ -20,6 +21,35 @@ import jieba
 import pandas as pd
 
 GAP, MAX_WAIT, CAP, DAY = 30 * 60_000, 24 * 3_600_000, 600_000, 86_400_000
+LEXICONS = Path(__file__).resolve().parents[2] / "pipelines" / "lexicons"
+
+
+def lexicon(name: str) -> set:
+    lines = (LEXICONS / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+    return {w.strip() for w in lines if w.strip() and not w.startswith("#")}
+
+
+CLOSINGS, PARTICLES = lexicon("closing"), lexicon("particles")
+
+
+def asks(content: str, msg_type: str, tokens: list) -> bool:
+    """kefu's Turn::asks for one buyer message: a closing (好的谢谢) or an emoji asks nothing."""
+    if msg_type == "emoji":
+        return False
+    if msg_type not in ("", "text"):
+        return True
+    if not content.strip():
+        return False
+    words = [t for t in tokens if any(c.isalnum() for c in t) and t not in PARTICLES]
+    return not (words and all(w in CLOSINGS for w in words))
+
+
+def init_jieba() -> None:
+    """jieba with kefu's closings as words, as kefu segments them."""
+    jieba.initialize()
+    for w in sorted(CLOSINGS):
+        if len(w) > 1:
+            jieba.add_word(w)
 
 
 def main(data: Path, result: Path) -> None:
@@ -41,13 +71,16 @@ def main(data: Path, result: Path) -> None:
     timings["load"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    jieba.initialize()
+    init_jieba()
     msgs["tokens"] = [jieba.lcut(c) for c in msgs["content"]]
+    msgs["asks"] = [asks(c, t, k) for c, t, k in zip(msgs["content"], msgs["msg_type"], msgs["tokens"])]
     timings["tokenize"] = time.perf_counter() - t
 
     t = time.perf_counter()
     msgs = msgs.sort_values(["shop_id", "buyer_id", "ts"], kind="stable").reset_index(drop=True)
-    shop, buyer, sender, agent, ts = (msgs[c].tolist() for c in ["shop_id", "buyer_id", "sender", "agent_id", "ts"])
+    shop, buyer, sender, agent, ts, asking = (
+        msgs[c].tolist() for c in ["shop_id", "buyer_id", "sender", "agent_id", "ts", "asks"]
+    )
     sessions = []  # dicts
     turns = []  # (session index, start ts, response ms or None, agent)
     cur = None
@@ -75,7 +108,7 @@ def main(data: Path, result: Path) -> None:
         if s in ("buyer", "agent") and cur["first_person"] is None:
             cur["first_person"] = s
         if s == "buyer":
-            waiting = True
+            waiting = waiting or asking[i]
             if open_turn is None:
                 open_turn, routed = ts[i], None
             if agent[i]:

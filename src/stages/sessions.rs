@@ -207,11 +207,15 @@ fn append(out: &mut Conversations, per_block: Vec<(Vec<Session>, Vec<Turn>)>, us
     }
 }
 
-/// Where one stream's sessions begin (indexes into `messages`).
-fn split_points(messages: &[Message], r: &Range<usize>, m: &Metrics) -> Vec<usize> {
+/// Where one stream's sessions begin (indexes into `messages`). A buyer
+/// message waits for an answer only if it asks something ([`asks`]): a
+/// closing such as 好的谢谢 expects none, so it does not hold a session open
+/// through the night until the buyer's next question.
+fn split_points(messages: &[Message], flags: &[Flags], r: &Range<usize>, m: &Metrics) -> Vec<usize> {
     let (gap, max_wait) = (m.session_gap_ms, m.max_wait_ms);
     let mut starts = vec![r.start];
-    let mut waiting = messages[r.start].sender == Sender::Buyer;
+    let first = &messages[r.start];
+    let mut waiting = first.sender == Sender::Buyer && asks(first, &flags[r.start]);
     for i in r.start + 1..r.end {
         let (prev, cur) = (&messages[i - 1], &messages[i]);
         let elapsed = cur.ts - prev.ts;
@@ -226,7 +230,7 @@ fn split_points(messages: &[Message], r: &Range<usize>, m: &Metrics) -> Vec<usiz
             waiting = false;
         }
         match cur.sender {
-            Sender::Buyer => waiting = true,
+            Sender::Buyer => waiting |= asks(cur, &flags[i]),
             Sender::Agent => waiting = false,
             Sender::Bot | Sender::System => {}
         }
@@ -244,7 +248,7 @@ fn build_stream(
     sessions: &mut Vec<Session>,
     turns: &mut Vec<Turn>,
 ) {
-    let starts = split_points(messages, &r, m);
+    let starts = split_points(messages, flags, &r, m);
     for (k, &a) in starts.iter().enumerate() {
         let b = starts.get(k + 1).copied().unwrap_or(r.end);
         let t0 = turns.len();

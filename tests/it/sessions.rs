@@ -16,7 +16,7 @@ fn waiting_buyer_keeps_session_open_past_30_minutes() {
             ("10:40:00", "buyer", "在吗？"),
             ("10:41:00", "小美", "有现货的亲"),
             // 39 min after the answer, nobody waiting: a new session.
-            ("11:20:00", "buyer", "好的谢谢"),
+            ("11:20:00", "buyer", "还有别的颜色吗"),
             // A waiting buyer 24 h + 1 s later: the 24 h rule still opens a new session.
             ("2026-11-17 11:20:01", "buyer", "还在吗"),
         ],
@@ -36,6 +36,33 @@ fn waiting_buyer_keeps_session_open_past_30_minutes() {
     );
     assert!(!s[1].is_inquiry, "no agent message: not an inquiry");
     assert_eq!(s[2].n_buyer_msgs, 1);
+}
+
+/// A closing waits for nothing: 谢谢 after the answer does not keep the
+/// session open until the buyer's next question the following evening.
+#[test]
+fn closing_does_not_keep_session_open() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[
+            ("21:00:00", "buyer", "这款有货吗"),
+            ("21:00:10", "小美", "有现货的亲"),
+            ("21:01:00", "buyer", "好的谢谢"),
+            // 22 h later: under max_wait_hours, but nobody was waiting.
+            ("2026-11-17 19:00:00", "buyer", "发货了吗"),
+            ("2026-11-17 19:00:30", "小美", "今天发出了亲"),
+        ],
+    );
+    let a = f.analyse();
+    let s = &a.conv.sessions;
+    assert_eq!(s.len(), 2);
+    // The first session lasts 21:00:00–21:01:00, not 22 hours.
+    assert_eq!(s[0].ended_ts - s[0].started_ts, 60_000);
+    let d = row(&a.marts.agent_daily, &[(ad::DATE, "2026-11-16")]);
+    assert_eq!((&d[ad::RECEPTION_SECS], &d[ad::LONG_RECEPTIONS]), ("60.0", "0"));
 }
 
 #[test]
