@@ -12,7 +12,7 @@ import duckdb
 import jieba
 import pandas as pd
 
-from pandas_jieba import asks, init_jieba
+from pandas_jieba import asks, init_jieba, stage
 
 
 def main(data: Path, result: Path) -> None:
@@ -38,13 +38,15 @@ def main(data: Path, result: Path) -> None:
     t = time.perf_counter()
     init_jieba()
     n = 0
-    rows = con.execute("SELECT rn, coalesce(content, ''), coalesce(msg_type, '') FROM m ORDER BY rn").fetchall()
+    rows = con.execute(
+        "SELECT rn, sender, coalesce(content, ''), coalesce(msg_type, '') FROM m ORDER BY rn"
+    ).fetchall()
     flags = []
-    for rn, c, kind in rows:
+    for rn, sender, c, kind in rows:
         tokens = jieba.lcut(c)
         n += len(tokens)
-        flags.append((rn, asks(c, kind, tokens)))
-    asks_df = pd.DataFrame(flags, columns=["rn", "asks"])
+        flags.append((rn, asks(c, kind, tokens), stage(sender, c, kind, tokens)))
+    asks_df = pd.DataFrame(flags, columns=["rn", "asks", "stage"])
     con.execute("CREATE TABLE a AS SELECT * FROM asks_df")
     timings["tokenize"] = time.perf_counter() - t
 

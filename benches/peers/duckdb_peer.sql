@@ -3,7 +3,7 @@
 -- table `m` (messages with rn = file order) and `o` (orders) to exist.
 
 CREATE OR REPLACE TEMP TABLE m1 AS
-SELECT m.*, a.asks,
+SELECT m.*, a.asks, a.stage,
        epoch_ms(sent_at::TIMESTAMP) AS ts,
        epoch_ms(sent_at::TIMESTAMP) - lag(epoch_ms(sent_at::TIMESTAMP)) OVER w AS gap
 FROM m JOIN a USING (rn)
@@ -62,16 +62,18 @@ WHERE sender = 'buyer' AND coalesce(prev_person, '') <> 'buyer';
 
 CREATE OR REPLACE TEMP TABLE sessions AS
 SELECT shop_id, buyer_id, sess, min(ts) AS start_ts, min(sent_at::TIMESTAMP) AS start_at,
-       any_value(first_person) AS first_person, count(*) FILTER (WHERE sender = 'agent') AS n_agent
+       any_value(first_person) AS first_person, count(*) FILTER (WHERE sender = 'agent') AS n_agent,
+       max(stage) AS stage
 FROM m5 GROUP BY ALL;
 
--- Conversion: the latest inquiry started before the order whose window (end of its day + 1) covers it.
+-- Conversion: the latest inquiry (buyer-started, answered, still 售前) started
+-- before the order whose window (end of its day + 1) covers it.
 CREATE OR REPLACE TEMP TABLE attributed AS
 SELECT o.order_id, o.shop_id, o.buyer_id, o.created_ts, o.paid, o.paid_ts, o.fen, s.sess,
        epoch_ms(date_trunc('day', s.start_at)) AS day_ms
 FROM o JOIN sessions s
   ON s.shop_id = o.shop_id AND s.buyer_id = o.buyer_id AND s.first_person = 'buyer' AND s.n_agent > 0
- AND s.start_ts < o.created_ts
+ AND s.stage = 0 AND s.start_ts < o.created_ts
  AND o.created_at::TIMESTAMP < date_trunc('day', s.start_at) + INTERVAL 2 DAY
 QUALIFY row_number() OVER (PARTITION BY o.order_id ORDER BY s.start_ts DESC) = 1;
 

@@ -7,7 +7,8 @@ per-agent conversion by kefu's definitions (CONTRACT §4): 30-minute gap unless
 the buyer is waiting (a buyer message since the last agent message asks
 something: not a closing from kefu's closing.txt, not an emoji), 24 h hard split, bot/system messages do not end a turn,
 service hours 08:00-23:00, 600 s cap, inquiry = buyer-started session with an
-agent message, attribution until the end of the inquiry's day + 1, last-agent
+agent message that stayed 售前 (no buyer message hits kefu's after_sales.txt or
+insale.txt phrases on token boundaries), attribution until the end of the inquiry's day + 1, last-agent
 credit. Writes the figures and its stage timings as JSON.
 
 Usage: pandas_jieba.py DATA RESULT.json
@@ -30,6 +31,31 @@ def lexicon(name: str) -> set:
 
 
 CLOSINGS, PARTICLES = lexicon("closing"), lexicon("particles")
+AFTER_SALES, INSALE = lexicon("after_sales"), lexicon("insale")
+
+
+def hits(content: str, tokens: list, phrases: set) -> bool:
+    """A phrase of `phrases` in `content` starting and ending on token boundaries."""
+    bounds, at = {0}, 0
+    for t in tokens:
+        at += len(t)
+        bounds.add(at)
+    for p in phrases:
+        start = content.find(p)
+        while start >= 0:
+            if start in bounds and start + len(p) in bounds:
+                return True
+            start = content.find(p, start + 1)
+    return False
+
+
+def stage(sender: str, content: str, msg_type: str, tokens: list) -> int:
+    """kefu's stage of a buyer text message: 2 售后, 1 售中, 0 售前."""
+    if sender != "buyer" or msg_type not in ("", "text"):
+        return 0
+    if hits(content, tokens, AFTER_SALES):
+        return 2
+    return 1 if hits(content, tokens, INSALE) else 0
 
 
 def asks(content: str, msg_type: str, tokens: list) -> bool:
@@ -74,12 +100,15 @@ def main(data: Path, result: Path) -> None:
     init_jieba()
     msgs["tokens"] = [jieba.lcut(c) for c in msgs["content"]]
     msgs["asks"] = [asks(c, t, k) for c, t, k in zip(msgs["content"], msgs["msg_type"], msgs["tokens"])]
+    msgs["stage"] = [
+        stage(s, c, t, k) for s, c, t, k in zip(msgs["sender"], msgs["content"], msgs["msg_type"], msgs["tokens"])
+    ]
     timings["tokenize"] = time.perf_counter() - t
 
     t = time.perf_counter()
     msgs = msgs.sort_values(["shop_id", "buyer_id", "ts"], kind="stable").reset_index(drop=True)
-    shop, buyer, sender, agent, ts, asking = (
-        msgs[c].tolist() for c in ["shop_id", "buyer_id", "sender", "agent_id", "ts", "asks"]
+    shop, buyer, sender, agent, ts, asking, stages = (
+        msgs[c].tolist() for c in ["shop_id", "buyer_id", "sender", "agent_id", "ts", "asks", "stage"]
     )
     sessions = []  # dicts
     turns = []  # (session index, start ts, response ms or None, agent)
@@ -101,10 +130,11 @@ def main(data: Path, result: Path) -> None:
         new = not same or gap > MAX_WAIT or (sender[i] == "buyer" and gap > GAP and not waiting)
         if new:
             close_session()
-            cur = {"shop": shop[i], "buyer": buyer[i], "start": ts[i], "agents": [], "first_person": None}
+            cur = {"shop": shop[i], "buyer": buyer[i], "start": ts[i], "agents": [], "first_person": None, "stage": 0}
             sessions.append(cur)
             waiting, last_agent, routed = False, None, None
         s = sender[i]
+        cur["stage"] = max(cur["stage"], stages[i])
         if s in ("buyer", "agent") and cur["first_person"] is None:
             cur["first_person"] = s
         if s == "buyer":
@@ -145,7 +175,7 @@ def main(data: Path, result: Path) -> None:
     t = time.perf_counter()
     inquiries = {}
     for s in sessions:
-        if s["first_person"] == "buyer" and s["agents"]:
+        if s["first_person"] == "buyer" and s["agents"] and s["stage"] == 0:
             inquiries.setdefault((s["shop"], s["buyer"]), []).append(s)
     per_agent = {}
     buyers = {}  # (agent key, inquiry day, buyer) -> [paid, paid day 0, paid by day 1, ordered fen, unpaid fen]

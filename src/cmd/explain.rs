@@ -111,10 +111,10 @@ fn header(s: &Rows, session_id: &str, shop: &str) -> String {
         } else {
             "非询单"
         },
-        if s.bool(ss::IS_AFTER_SALES, 0) == Some(true) {
-            " · 售后"
-        } else {
-            ""
+        match s.str(ss::STAGE, 0) {
+            Some("aftersale") => " · 售后",
+            Some("insale") => " · 售中",
+            _ => "",
         },
     );
     let _ = writeln!(
@@ -164,22 +164,10 @@ fn message(o: &mut String, m: &Rows, t: &Rows, v: &Rows, i: usize) {
         "bot" => "自动回复".to_owned(),
         _ => "系统".to_owned(),
     };
-    let flags: Vec<&str> = [
-        (ms::IS_QUESTION, "问题"),
-        (ms::IS_FILLER, "敷衍"),
-        (ms::IS_AFTER_SALES, "售后"),
-    ]
-    .into_iter()
-    .filter(|(c, _)| m.bool(*c, i) == Some(true))
-    .map(|(_, label)| label)
-    .collect();
     let at = time(m, ms::SENT_AT, i);
     let content = m.str(ms::CONTENT, i).unwrap_or_default().replace('\n', " ⏎ ");
-    let tag = if flags.is_empty() {
-        String::new()
-    } else {
-        format!("  [{}]", flags.join("/"))
-    };
+    // Each call with the phrase that made it (问「？」 售后「退款」).
+    let tag = m.str(ms::WHY, i).map(|w| format!("  [{w}]")).unwrap_or_default();
     let _ = writeln!(o, "  {}  {who:<10} {content}{tag}", at.get(11..).unwrap_or(&at));
     for k in (0..v.len()).filter(|&k| v.u32(vi::MSG_NO, k) == no) {
         let cat = match v.str(vi::CATEGORY, k) {

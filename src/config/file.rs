@@ -195,16 +195,27 @@ pub struct TextConfig {
     pub hmm: bool,
     /// Interrogative words that make a buyer message a question.
     pub question: Option<PathBuf>,
+    /// Requests (帮我, 麻烦…改, 尽快, a card or link) that make a buyer message a question.
+    pub request: Option<PathBuf>,
     /// Greetings that alone are not a question (在吗, 你好 …).
     pub greeting: Option<PathBuf>,
     /// Filler: an agent message made only of these is not a substantive answer.
     pub filler: Option<PathBuf>,
+    /// What makes an agent message a concrete answer (units, times, materials,
+    /// a recommendation, a yes or no): a pushback phrase inside one is no pushback.
+    pub fact: Option<PathBuf>,
     /// Particles and interjections dropped before the filler and greeting tests.
     pub particles: Option<PathBuf>,
     /// Buyer words that make a session after-sales (refund, logistics, damage …).
     pub after_sales: Option<PathBuf>,
+    /// Buyer words that make a message 售中: an order exists and the buyer
+    /// asks to change or move it (address, cancel, invoice, hurry shipping …).
+    pub insale: Option<PathBuf>,
     /// Buyer closings (好的/谢谢/拜拜) that need no answer.
     pub closing: Option<PathBuf>,
+    /// The give-up family (没事了, 不用了, 算了我再看看): a buyer message that
+    /// asks nothing and holds one is a closing.
+    pub give_up: Option<PathBuf>,
     /// Buyer question intents, `intent = word word …` a line.
     pub intents: Option<PathBuf>,
     /// Words left out of hot words and question similarity.
@@ -224,11 +235,15 @@ impl TextConfig {
         match name {
             "user_dict" => self.user_dict.as_ref(),
             "question" => self.question.as_ref(),
+            "request" => self.request.as_ref(),
             "greeting" => self.greeting.as_ref(),
             "filler" => self.filler.as_ref(),
+            "fact" => self.fact.as_ref(),
             "particles" => self.particles.as_ref(),
             "after_sales" => self.after_sales.as_ref(),
+            "insale" => self.insale.as_ref(),
             "closing" => self.closing.as_ref(),
+            "give_up" => self.give_up.as_ref(),
             "intents" => self.intents.as_ref(),
             "stopwords" => self.stopwords.as_ref(),
             "pay_urge" => self.pay_urge.as_ref(),
@@ -239,15 +254,19 @@ impl TextConfig {
     }
 
     /// Every lexicon path the section names, to resolve against the job's folder.
-    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 12] {
+    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 16] {
         [
             &mut self.user_dict,
             &mut self.question,
+            &mut self.request,
             &mut self.greeting,
             &mut self.filler,
+            &mut self.fact,
             &mut self.particles,
             &mut self.after_sales,
+            &mut self.insale,
             &mut self.closing,
+            &mut self.give_up,
             &mut self.intents,
             &mut self.stopwords,
             &mut self.pay_urge,

@@ -79,6 +79,29 @@ impl Interner {
     }
 }
 
+/// Where in the service a buyer message, or a session, is: 售前 (before
+/// ordering), 售中 (an order exists and the buyer asks to change or move it),
+/// 售后 (something after delivery is wrong or wanted back). Ordered, so a
+/// session's stage is the latest its buyer reached: the maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Stage {
+    #[default]
+    Presale,
+    Insale,
+    Aftersale,
+}
+
+impl Stage {
+    /// The name in the `stage` columns.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Presale => "presale",
+            Stage::Insale => "insale",
+            Stage::Aftersale => "aftersale",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sender {

@@ -138,6 +138,8 @@ table! {
         FIRST_QUESTION_ANSWERED = "first_question_answered": Bool | null,
         IS_INQUIRY = "is_inquiry": Bool,
         IS_AFTER_SALES = "is_after_sales": Bool,
+        /// `presale` / `insale` / `aftersale`: the latest its buyer's messages reached.
+        STAGE = "stage": Str,
         BUYER_STARTED = "buyer_started": Bool,
         INTENT = "intent": Str | null,
         DATE = "date": Date,
@@ -184,10 +186,15 @@ table! {
         MSG_TYPE = "msg_type": Str,
         CONTENT = "content": Str,
         TOKENS = "tokens": Str,
+        /// Why the message was read as it was: each flag and lexicon hit with
+        /// the phrase that made it (售后「退款」 问「？」 urged「快点」).
+        WHY = "why": Str | null,
         IS_QUESTION = "is_question": Bool,
         IS_GREETING = "is_greeting": Bool,
         IS_CLOSING = "is_closing": Bool,
         IS_AFTER_SALES = "is_after_sales": Bool,
+        /// A buyer message's stage (`presale` / `insale` / `aftersale`).
+        STAGE = "stage": Str | null,
         IS_FILLER = "is_filler": Bool,
         IS_SUBSTANTIVE = "is_substantive": Bool,
         INTENT = "intent": Str | null,
@@ -357,6 +364,9 @@ table! {
         TRANSFERS_OUT = "transfers_out": U32,
         /// Sessions the agent opened (主动跟进).
         AGENT_STARTED_SESSIONS = "agent_started_sessions": U32,
+        /// Sessions the agent wrote in that reached 售中 / 售后.
+        INSALE_SESSIONS = "insale_sessions": U32,
+        AFTERSALE_SESSIONS = "aftersale_sessions": U32,
         /// Agent messages inviting a review (邀评).
         REVIEW_INVITES = "review_invites": U32,
         /// In-hours turns, answered or not: the platform 平响's denominator.
@@ -450,6 +460,8 @@ table! {
         TRANSFERS_IN = "transfers_in": U32,
         TRANSFERS_OUT = "transfers_out": U32,
         AGENT_STARTED_SESSIONS = "agent_started_sessions": U32,
+        INSALE_SESSIONS = "insale_sessions": U32,
+        AFTERSALE_SESSIONS = "aftersale_sessions": U32,
         REVIEW_INVITES = "review_invites": U32,
         PLATFORM_RESPONSE_N = "platform_response_n": U32,
         RECEPTION_MS = "reception_ms": I64,
@@ -551,6 +563,9 @@ table! {
         PAID_BUYERS_RETURNING = "paid_buyers_returning": U32,
         CONVERSION_RATE_NEW = "conversion_rate_new": F64 | null,
         CONVERSION_RATE_RETURNING = "conversion_rate_returning": F64 | null,
+        /// Sessions started that day that reached 售中 / 售后.
+        INSALE_SESSIONS = "insale_sessions": U32,
+        AFTERSALE_SESSIONS = "aftersale_sessions": U32,
     }
 }
 

@@ -11,11 +11,15 @@ use crate::core::error::{KefuError, Result};
 const BUILTIN: &[(&str, &str)] = &[
     ("user_dict", include_str!("../../pipelines/lexicons/user_dict.txt")),
     ("question", include_str!("../../pipelines/lexicons/question.txt")),
+    ("request", include_str!("../../pipelines/lexicons/request.txt")),
     ("greeting", include_str!("../../pipelines/lexicons/greeting.txt")),
     ("filler", include_str!("../../pipelines/lexicons/filler.txt")),
+    ("fact", include_str!("../../pipelines/lexicons/fact.txt")),
     ("particles", include_str!("../../pipelines/lexicons/particles.txt")),
     ("after_sales", include_str!("../../pipelines/lexicons/after_sales.txt")),
+    ("insale", include_str!("../../pipelines/lexicons/insale.txt")),
     ("closing", include_str!("../../pipelines/lexicons/closing.txt")),
+    ("give_up", include_str!("../../pipelines/lexicons/give_up.txt")),
     ("intents", include_str!("../../pipelines/lexicons/intents.txt")),
     ("stopwords", include_str!("../../pipelines/lexicons/stopwords.txt")),
     ("pay_urge", include_str!("../../pipelines/lexicons/pay_urge.txt")),
@@ -52,14 +56,18 @@ const BUILTIN: &[(&str, &str)] = &[
 /// The text layer's lexicons, by their `[text]` key, in the order their
 /// phrases reach the segmenter and the job hash. Rule lexicons come from the
 /// rule registry.
-pub const TEXT_LEXICONS: [&str; 12] = [
+pub const TEXT_LEXICONS: [&str; 16] = [
     "user_dict",
     "question",
+    "request",
     "greeting",
     "filler",
+    "fact",
     "particles",
     "after_sales",
+    "insale",
     "closing",
+    "give_up",
     "intents",
     "stopwords",
     "pay_urge",

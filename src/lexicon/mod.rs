@@ -4,11 +4,14 @@
 //! all lexicons a run uses, read once.
 
 pub mod builtin;
+pub mod pattern;
 mod set;
 
 use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+
+use self::pattern::Patterns;
 
 use crate::core::error::{KefuError, Result};
 
@@ -52,13 +55,20 @@ pub trait Segmented {
     fn text(&self) -> &str;
     /// Whether a token starts or ends at byte `pos`.
     fn is_boundary(&self, pos: usize) -> bool;
+    /// Whether `pos` splits a token that is itself a lexicon phrase: there a
+    /// phrase of two or more characters may start or end (稍等 inside 请您稍等),
+    /// a one-character one may not (烦 inside 麻烦了).
+    fn is_soft_boundary(&self, pos: usize) -> bool {
+        let _ = pos;
+        false
+    }
 }
 
-/// Finds lexicon phrases in a text, counting a hit only when the phrase starts
-/// and ends on token boundaries.
-#[derive(Debug, Clone)]
+/// Finds lexicon entries in a text, counting a hit only when each part starts
+/// and ends on token boundaries (entries may have gaps and exclusions: see
+/// [`pattern`]).
 pub struct PhraseMatcher {
-    ac: Option<AhoCorasick>,
+    patterns: Patterns,
     lex: Lexicon,
 }
 
@@ -66,24 +76,45 @@ impl PhraseMatcher {
     /// `name` names the lexicon in the error if its automaton cannot be built.
     pub fn new(name: &str, lex: Lexicon) -> Result<Self> {
         Ok(PhraseMatcher {
-            ac: automaton(name, &lex.words)?,
+            // One owner: the lexicon's exclusions cancel any of its entries.
+            patterns: Patterns::new(name, lex.words.iter().map(|w| (w.as_str(), 0)))?,
             lex,
         })
     }
 
-    /// The phrases found in a message that start and end on token boundaries.
+    /// The entries found in a message, each once, in order of first match.
     pub fn find<'a>(&'a self, tk: &impl Segmented) -> Vec<&'a str> {
-        let Some(ac) = &self.ac else { return Vec::new() };
         let mut hits = Vec::new();
-        for m in ac.find_overlapping_iter(tk.text()) {
-            if tk.is_boundary(m.start()) && tk.is_boundary(m.end()) {
-                let w = self.lex.words[m.pattern().as_usize()].as_str();
-                if !hits.contains(&w) {
-                    hits.push(w);
-                }
+        for h in self.patterns.find(tk) {
+            let w = self.lex.words[h.entry].as_str();
+            if !hits.contains(&w) {
+                hits.push(w);
             }
         }
         hits
+    }
+
+    /// Each entry found once with the span of its first match, leaving out
+    /// those inside a longer match (码 inside M码 is one hit, not two).
+    pub fn find_outer<'a>(&'a self, tk: &impl Segmented) -> Vec<(&'a str, usize, usize)> {
+        let hits = self.patterns.find(tk);
+        let mut out: Vec<(&str, usize, usize)> = Vec::new();
+        for h in &hits {
+            let inner = hits
+                .iter()
+                .any(|o| o.start <= h.start && h.end <= o.end && (o.end - o.start) > (h.end - h.start));
+            let w = self.lex.words[h.entry].as_str();
+            if !inner && !out.iter().any(|x| x.0 == w) {
+                out.push((w, h.start, h.end));
+            }
+        }
+        out
+    }
+
+    /// The first entry found and where: what `kefu explain` shows as the reason for a call.
+    pub fn first<'a>(&'a self, tk: &impl Segmented) -> Option<(&'a str, usize, usize)> {
+        let h = self.patterns.find(tk).into_iter().next()?;
+        Some((self.lex.words[h.entry].as_str(), h.start, h.end))
     }
 
     pub fn lexicon(&self) -> &Lexicon {

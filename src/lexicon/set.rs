@@ -77,14 +77,4 @@ impl LexiconSet {
     pub fn rule_lexicons(&self) -> impl Iterator<Item = (RuleId, &Lexicon)> {
         self.rules.iter().map(|(r, _, l)| (*r, l))
     }
-
-    /// Each distinct rule lexicon once (rules may share one), in registry
-    /// order: what the segmenter learns its phrases from.
-    pub fn distinct_rule_lexicons(&self) -> impl Iterator<Item = &Lexicon> {
-        let mut seen = std::collections::HashSet::new();
-        self.rules
-            .iter()
-            .filter(move |(_, source, _)| seen.insert(source.as_str()))
-            .map(|(_, _, l)| l)
-    }
 }

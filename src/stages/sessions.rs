@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::core::model::{Message, MsgType, Name, Sender};
+use crate::core::model::{Message, MsgType, Name, Sender, Stage};
 use crate::core::settings::Metrics;
 use crate::core::time;
 use crate::stages::text::Flags;
@@ -39,7 +39,10 @@ pub struct Session {
     pub response_capped_sum_ms: i64,
     pub response_n: u32,
     pub first_question: Option<FirstQuestion>,
+    /// The latest stage its buyer's messages reached (CONTRACT §6).
+    pub stage: Stage,
     pub is_after_sales: bool,
+    /// Buyer-started, answered by an agent, and still 售前.
     pub is_inquiry: bool,
 }
 
@@ -354,9 +357,13 @@ fn session(
         .find(|x| matches!(x.sender, Sender::Buyer | Sender::Agent))
         .is_some_and(|x| x.sender == Sender::Buyer);
     let n_agent_msgs = msgs.iter().filter(|x| x.sender == Sender::Agent).count() as u32;
-    let is_after_sales = r
+    // The latest stage the buyer reached: aftersale over insale over presale.
+    let stage = r
         .clone()
-        .any(|i| messages[i].sender == Sender::Buyer && flags[i].is_after_sales);
+        .filter(|&i| messages[i].sender == Sender::Buyer)
+        .map(|i| flags[i].stage)
+        .max()
+        .unwrap_or_default();
     Session {
         shop_id: first.shop_id.clone(),
         session_id,
@@ -380,8 +387,9 @@ fn session(
         response_n: n,
         first_question: first_question(messages, flags, r.clone(), sess_turns),
         msgs: r,
-        is_after_sales,
-        is_inquiry: buyer_started && n_agent_msgs > 0 && !is_after_sales,
+        stage,
+        is_after_sales: stage == Stage::Aftersale,
+        is_inquiry: buyer_started && n_agent_msgs > 0 && stage == Stage::Presale,
     }
 }
 

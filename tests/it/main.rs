@@ -15,5 +15,6 @@ mod report;
 mod rules;
 mod scoring;
 mod sessions;
+mod stage;
 mod text;
 mod workload;

@@ -443,3 +443,56 @@ fn after_sales_reasons_by_hand() {
     assert_eq!(&broken[ar::FIRST_RESPONSE_AVG_SECS], "40.0");
     assert_eq!(&row(t, &[(ar::REASON, "物流慢/未收到")])[ar::SHARE], "0.25");
 }
+
+/// The give-up family (没事了, 算了我再看看) asks nothing: no `unanswered`.
+#[test]
+fn give_up_closing_is_not_unanswered() {
+    let gave_up = rules_of(&[
+        ("10:00:00", "buyer", "有黑色吗"),
+        ("10:00:10", "小美", "黑色没有了亲"),
+        ("10:01:00", "buyer", "算了我再看看"),
+    ]);
+    assert!(gave_up.is_empty(), "{gave_up:?}");
+    let asked = rules_of(&[
+        ("10:00:00", "buyer", "有黑色吗"),
+        ("10:00:10", "小美", "黑色没有了亲"),
+        ("10:01:00", "buyer", "那白色呢"),
+    ]);
+    assert_eq!(asked, ["unanswered"]);
+}
+
+/// A pushback phrase inside a concrete answer (a size, a number, a
+/// recommendation) is part of the answer; alone it hands the choice back.
+#[test]
+fn pushback_inside_a_concrete_answer() {
+    let answer = rules_of(&[
+        ("10:00:00", "buyer", "大杯和小杯选哪个"),
+        ("10:00:10", "小美", "两款都可以，大的容量500ml更适合您"),
+    ]);
+    assert!(answer.is_empty(), "{answer:?}");
+    let pushback = rules_of(&[
+        ("10:00:00", "buyer", "大杯和小杯选哪个"),
+        ("10:00:10", "小美", "都挺好的亲，看您自己"),
+    ]);
+    assert_eq!(pushback, ["pushback"]);
+}
+
+/// Asked again in other words, with only filler between: the same topic
+/// (发货/物流) and a shared word (发货) is a repeat; another topic is not.
+#[test]
+fn repeat_question_in_other_words() {
+    let again = rules_of(&[
+        ("10:00:00", "buyer", "什么时候发货"),
+        ("10:00:10", "小美", "稍等亲"),
+        ("10:02:00", "buyer", "几号能发货"),
+        ("10:02:30", "小美", "明天就发出"),
+    ]);
+    assert_eq!(again, ["repeat_question"]);
+    let other = rules_of(&[
+        ("10:00:00", "buyer", "什么时候发货"),
+        ("10:00:10", "小美", "稍等亲"),
+        ("10:02:00", "buyer", "有优惠券吗"),
+        ("10:02:30", "小美", "明天就发出，券在首页领"),
+    ]);
+    assert!(other.is_empty(), "{other:?}");
+}

@@ -79,9 +79,15 @@ fn after_sales_detection() {
         "收到的杯子破了",
         "快递三天没动了",
         "发错颜色了",
-        "怎么还没发货",
+        "收到的是坏的",
+        "都一个星期了还没收到",
     ] {
         assert!(buyer(t).is_after_sales, "{t}");
+    }
+    // 售中: the order exists and is not yet delivered or wrong.
+    for t in ["怎么还没发货", "地址错了帮我改一下", "发票抬头写公司"] {
+        let f = buyer(t);
+        assert!(!f.is_after_sales && f.stage == kefu::core::model::Stage::Insale, "{t}");
     }
     for t in ["今天拍明天能发货吗", "支持七天无理由吗", "包邮吗"] {
         assert!(!buyer(t).is_after_sales, "{t}");
@@ -207,7 +213,7 @@ fn hot_words_and_question_intents_tables() {
 }
 
 /// F1 on the PKU gold set of the segmenter `run` and `tokenize` use (jieba,
-/// the user dictionary and every lexicon phrase of the default job).
+/// the user dictionary and the token lexicons of the default job).
 #[test]
 fn segmentation_f1_on_pku_gold_set() {
     let Some(gold) = shared_data("icwb2/pku_test_gold.utf8") else {

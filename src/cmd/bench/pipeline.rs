@@ -59,15 +59,12 @@ pub fn figures(a: &Analysis, m: &Metrics) -> Figures {
         agents: BTreeMap::new(),
         funnel: BTreeMap::new(),
     };
-    let mut sessions = a.conv.sessions.clone();
-    for s in &mut sessions {
-        s.is_inquiry = s.buyer_started && s.n_agent_msgs > 0;
-    }
+    let sessions = &a.conv.sessions;
     // (agent key, inquiry day, buyer) → (paid, paid same day, paid by next day, ordered fen, unpaid fen).
     type Buyer = (bool, bool, bool, i64, i64);
     let mut buyers: BTreeMap<(String, i32, &str), Buyer> = BTreeMap::new();
     let flags: Vec<_> = a.text.iter().map(|t| t.flags).collect();
-    for at in conversion::attribute(&a.staged.messages, &flags, &sessions, &a.staged.orders, m) {
+    for at in conversion::attribute(&a.staged.messages, &flags, sessions, &a.staged.orders, m) {
         let (Some(agent), Some(si)) = (at.agent_id, at.session) else {
             continue;
         };

@@ -68,7 +68,7 @@ pub fn segmentation(gold_path: &Path, settings: &Settings) -> Result<SegReport> 
         variants.push(SegVariant {
             name: "kefu",
             hmm,
-            dictionary: "jieba default + kefu user_dict + every lexicon phrase (as run)",
+            dictionary: "jieba default + kefu user_dict + token lexicons (as run)",
             score,
         });
     }

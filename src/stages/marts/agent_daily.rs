@@ -13,7 +13,7 @@ use crate::core::model::Agent;
 use crate::core::schema::{agent_daily as ad, Col, Ty};
 
 /// Count columns: 0 when a source has no row, summed over a week.
-pub const COUNTS: [Col; 43] = [
+pub const COUNTS: [Col; 45] = [
     ad::SESSIONS,
     ad::BUYERS,
     ad::INQUIRIES,
@@ -55,6 +55,8 @@ pub const COUNTS: [Col; 43] = [
     ad::TRANSFERS_IN,
     ad::TRANSFERS_OUT,
     ad::AGENT_STARTED_SESSIONS,
+    ad::INSALE_SESSIONS,
+    ad::AFTERSALE_SESSIONS,
     ad::REVIEW_INVITES,
     ad::PLATFORM_RESPONSE_N,
 ];
@@ -234,6 +236,8 @@ fn participation_aggs() -> Vec<Expr> {
         f::SESSION_MS.col().sum().alias(ad::RECEPTION_MS.name),
         typed(f::LONG.col().sum(), ad::LONG_RECEPTIONS),
         typed(f::AGENT_STARTED.col().sum(), ad::AGENT_STARTED_SESSIONS),
+        typed(f::SESSION_INSALE.col().sum(), ad::INSALE_SESSIONS),
+        typed(f::SESSION_AFTERSALE.col().sum(), ad::AFTERSALE_SESSIONS),
     ]
 }
 

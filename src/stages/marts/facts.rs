@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use crate::core::frame::FrameBuilder;
-use crate::core::model::{Message, MsgType, Name, Order, Review, Sender};
+use crate::core::model::{Message, MsgType, Name, Order, Review, Sender, Stage};
 use crate::core::registry::Category;
 use crate::core::schema::{agent_daily as ad, Col, Ty};
 use crate::core::settings::Metrics;
@@ -39,6 +39,9 @@ pub const ASKS: Col = Col::new("asks", Ty::Bool, false);
 pub const SESSION_MS: Col = Col::new("session_ms", Ty::I64, false);
 pub const LONG: Col = Col::new("long", Ty::Bool, false);
 pub const AGENT_STARTED: Col = Col::new("agent_started", Ty::Bool, false);
+/// The session reached 售中 / 售后.
+pub const SESSION_INSALE: Col = Col::new("session_insale", Ty::Bool, false);
+pub const SESSION_AFTERSALE: Col = Col::new("session_aftersale", Ty::Bool, false);
 pub const CHARS: Col = Col::new("chars", Ty::U32, false);
 pub const INVITE: Col = Col::new("invite", Ty::Bool, false);
 pub const T_IN: Col = Col::new("t_in", Ty::U32, false);
@@ -273,6 +276,14 @@ fn participation<'a>(x: &Inputs<'a>, k: &mut KeyIndex<'a>) -> PolarsResult<DataF
             LONG,
             part.iter()
                 .map(|(s, _)| conv.sessions[*s].ended_ts - conv.sessions[*s].started_ts > x.metrics.long_reception_ms),
+        )
+        .bool(
+            SESSION_INSALE,
+            part.iter().map(|(s, _)| conv.sessions[*s].stage == Stage::Insale),
+        )
+        .bool(
+            SESSION_AFTERSALE,
+            part.iter().map(|(s, _)| conv.sessions[*s].stage == Stage::Aftersale),
         )
         .bool(
             AGENT_STARTED,

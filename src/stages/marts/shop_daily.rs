@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 
 use crate::core::frame::FrameBuilder;
-use crate::core::model::{yuan, Order};
+use crate::core::model::{yuan, Order, Stage};
 use crate::core::schema::shop_daily as sd;
 use crate::core::time;
 use crate::stages::conversion::Attribution;
@@ -50,6 +50,8 @@ struct Day<'a> {
     chased_orders: u32,
     chased_paid_orders: u32,
     chased_paid_fen: i64,
+    insale_sessions: u32,
+    aftersale_sessions: u32,
 }
 
 impl Day<'_> {
@@ -133,6 +135,8 @@ pub fn shop_daily(
     for (si, s) in conv.sessions.iter().enumerate() {
         let d = days.entry((&s.shop_id, s.day())).or_default();
         d.buyers.insert(&s.buyer_id);
+        d.insale_sessions += (s.stage == Stage::Insale) as u32;
+        d.aftersale_sessions += (s.stage == Stage::Aftersale) as u32;
         if s.is_inquiry {
             d.inquiring.insert(&s.buyer_id);
             match returning[si] {
@@ -293,4 +297,6 @@ fn chase_and_returning_columns(b: FrameBuilder, rows: &Rows) -> FrameBuilder {
             rows.iter()
                 .map(|(_, d)| ratio(d.paid_buyers_returning(true), d.inquiring_returning.len())),
         )
+        .u32(sd::INSALE_SESSIONS, rows.iter().map(|(_, d)| d.insale_sessions))
+        .u32(sd::AFTERSALE_SESSIONS, rows.iter().map(|(_, d)| d.aftersale_sessions))
 }

@@ -95,7 +95,7 @@ impl<'a> Walk<'a> {
             Sender::Agent => {
                 self.waiting_since = None;
                 // Handing the choice back is no answer to the question asked.
-                if tx.flags.is_substantive && !tx.hits.contains(RuleId::Pushback) {
+                if tx.flags.is_substantive && !tx.is_pushback() {
                     self.last_substantive = Some(i);
                 }
                 self.replies

@@ -4,6 +4,7 @@
 use super::context::{Cx, Walk};
 use crate::core::model::MsgType;
 use crate::core::registry::RuleId;
+use crate::stages::text::MessageText;
 
 /// Canned replies shorter than this (in characters) are not counted as copy-paste.
 const CANNED_MIN_CHARS: usize = 8;
@@ -36,6 +37,20 @@ pub fn first_question(cx: &mut Cx) {
     }
 }
 
+/// How alike two questions are: the larger of their word and character-bigram
+/// Jaccard similarities.
+pub fn similarity(a: &MessageText, b: &MessageText) -> f64 {
+    jaccard(&a.words, &b.words).max(jaccard(&a.bigrams, &b.bigrams))
+}
+
+/// Whether `b` asks again what `a` asked: as alike as `repeat_similarity`, or
+/// on the same topic with a content word in common (有现货吗 / 现在能发吗 are
+/// not; 什么时候发货 / 几号能发货 are).
+pub fn asks_again(a: &MessageText, b: &MessageText, threshold: f64) -> bool {
+    let same_topic = a.topic.is_some() && a.topic == b.topic && jaccard(&a.words, &b.words) > 0.0;
+    same_topic || similarity(a, b) >= threshold
+}
+
 /// The buyer asks again what an earlier question asked, with no substantive
 /// answer since.
 pub fn buyer(cx: &mut Cx, walk: &Walk, i: usize) {
@@ -44,12 +59,13 @@ pub fn buyer(cx: &mut Cx, walk: &Walk, i: usize) {
         return;
     }
     let threshold = cx.m.repeat_similarity;
-    let again =
-        walk.questions.iter().rev().find(|&&q| {
-            walk.last_substantive.is_none_or(|a| a < q) && jaccard(&cx.text[q].words, &tx.words) >= threshold
-        });
+    let again = walk
+        .questions
+        .iter()
+        .rev()
+        .find(|&&q| walk.last_substantive.is_none_or(|a| a < q) && asks_again(&cx.text[q], tx, threshold));
     if let Some(&q) = again {
-        let sim = jaccard(&cx.text[q].words, &tx.words);
+        let sim = similarity(&cx.text[q], tx);
         cx.fire(RuleId::RepeatQuestion, cx.turn_agent(i), i, Some(sim), Some(threshold));
     }
 }
@@ -58,7 +74,7 @@ pub fn buyer(cx: &mut Cx, walk: &Walk, i: usize) {
 /// different question.
 pub fn agent(cx: &mut Cx, walk: &Walk, i: usize) {
     let msg = &cx.messages[i];
-    if cx.hit(i, RuleId::Pushback) {
+    if cx.on(RuleId::Pushback) && cx.text[i].is_pushback() {
         cx.fire(RuleId::Pushback, msg.agent_id.clone(), i, None, None);
     }
     let reply = msg.content.trim();
@@ -74,9 +90,7 @@ pub fn agent(cx: &mut Cx, walk: &Walk, i: usize) {
         *a == msg.agent_id.as_deref()
             && *t == reply
             && match (q, walk.last_question) {
-                (Some(q), Some(lq)) => {
-                    *q != lq && jaccard(&cx.text[*q].words, &cx.text[lq].words) < cx.m.repeat_similarity
-                }
+                (Some(q), Some(lq)) => *q != lq && !asks_again(&cx.text[*q], &cx.text[lq], cx.m.repeat_similarity),
                 _ => false,
             }
     });

@@ -10,7 +10,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::core::frame::FrameBuilder;
-use crate::core::model::{yuan, Message, MsgType, Order, Reject};
+use crate::core::model::{yuan, Message, MsgType, Order, Reject, Sender};
 use crate::core::registry::RULES;
 use crate::core::schema::{messages as ms, order_attribution as oa, rejects as rj, sessions as ss};
 use crate::core::schema::{turns as tn, violations as vi};
@@ -65,6 +65,7 @@ pub fn sessions(
         )
         .bool(ss::IS_INQUIRY, s.iter().map(|x| x.is_inquiry))
         .bool(ss::IS_AFTER_SALES, s.iter().map(|x| x.is_after_sales))
+        .str(ss::STAGE, s.iter().map(|x| x.stage.name()))
         .bool(ss::BUYER_STARTED, s.iter().map(|x| x.buyer_started))
         .opt_str(
             ss::INTENT,
@@ -135,19 +136,24 @@ pub fn messages(
     // Masked in parallel, and cut again here a slice at a time rather than
     // every message's tokens kept from the text pass.
     let words = || {
-        let (content, tokens): (Vec<Cow<str>>, Vec<String>) = m
+        let cut: Vec<(Cow<str>, String, Option<String>)> = m
             .par_iter()
-            .map(|x| {
-                let tokens = match x.msg_type {
-                    MsgType::Text => engine.tokenize(&x.content).masked(),
-                    _ => String::new(),
+            .zip(text)
+            .map(|(x, t)| {
+                let (tokens, why) = match x.msg_type {
+                    MsgType::Text => {
+                        let tk = engine.tokenize(&x.content);
+                        (tk.masked(), engine.why(x.sender, x.msg_type, &tk, &t.flags, t.hits))
+                    }
+                    _ => (String::new(), None),
                 };
-                (mask_pii(&x.content), tokens)
+                (mask_pii(&x.content), tokens, why)
             })
-            .unzip();
+            .collect();
         FrameBuilder::new(n)
-            .str(ms::CONTENT, &content)
-            .str(ms::TOKENS, &tokens)
+            .str(ms::CONTENT, cut.iter().map(|c| &c.0))
+            .str(ms::TOKENS, cut.iter().map(|c| &c.1))
+            .opt_str(ms::WHY, cut.iter().map(|c| c.2.as_deref()))
             .build()
     };
     let flags = || {
@@ -156,6 +162,12 @@ pub fn messages(
             .bool(ms::IS_GREETING, text.iter().map(|t| t.flags.is_greeting))
             .bool(ms::IS_CLOSING, text.iter().map(|t| t.flags.is_closing))
             .bool(ms::IS_AFTER_SALES, text.iter().map(|t| t.flags.is_after_sales))
+            .opt_str(
+                ms::STAGE,
+                m.iter()
+                    .zip(text)
+                    .map(|(x, t)| (x.sender == Sender::Buyer).then(|| t.flags.stage.name())),
+            )
             .bool(ms::IS_FILLER, text.iter().map(|t| t.flags.is_filler))
             .bool(ms::IS_SUBSTANTIVE, text.iter().map(|t| t.flags.is_substantive))
             .opt_str(

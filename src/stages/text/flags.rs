@@ -3,7 +3,7 @@
 //! agents.
 
 use super::engine::{is_word, TextEngine, Tokens};
-use crate::core::model::{MsgType, Sender};
+use crate::core::model::{MsgType, Sender, Stage};
 
 /// Per-message flags used by sessions, conversion and rules.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub struct Flags {
     pub is_closing: bool,
     /// Buyer talks about an order already placed (refund, logistics, damage …).
     pub is_after_sales: bool,
+    /// The buyer message's stage (售前 / 售中 / 售后); 售前 for other senders.
+    pub stage: Stage,
     /// Agent sends only filler (好的亲, 稍等, 嗯我看一下).
     pub is_filler: bool,
     /// Agent sends a real answer: non-filler text, an image, an item or order card, a voice message.
@@ -24,6 +26,9 @@ pub struct Flags {
     pub is_pay_urge: bool,
     /// Agent invites a review (邀评, `invite_review.txt`).
     pub is_review_invite: bool,
+    /// Agent gives something concrete (a number, a unit, a time, a material, a
+    /// yes or no): a pushback phrase in it is part of an answer.
+    pub carries_fact: bool,
 }
 
 /// Interrogative morphemes that make any token starting with them a question word.
@@ -54,7 +59,7 @@ fn is_alternative(words: &[&str]) -> bool {
 }
 
 impl TextEngine {
-    fn is_interrogative(&self, t: &str) -> bool {
+    pub(super) fn is_interrogative(&self, t: &str) -> bool {
         if NOT_INTERROGATIVE.contains(&t) {
             return false;
         }
@@ -78,8 +83,9 @@ impl TextEngine {
         let content: Vec<&str> = tk.words().filter(|t| !self.particles.contains(t)).collect();
         let after_greeting: Vec<&str> = content.iter().copied().filter(|t| !self.greeting.contains(t)).collect();
         f.is_greeting = !content.is_empty() && after_greeting.is_empty();
-        f.is_closing = !content.is_empty() && content.iter().all(|t| self.closing.contains(t));
         let has_mark = tk.text.contains('?') || tk.text.contains('？');
+        // 没问题吧？ asks: a question mark makes closing words a question.
+        f.is_closing = !has_mark && !content.is_empty() && content.iter().all(|t| self.closing.contains(t));
         // Question particles (吗/呢/么) are also in the particle list, so test all words.
         let asks = tk
             .words()
@@ -93,11 +99,25 @@ impl TextEngine {
                 .is_some_and(|w| self.greeting.contains(w) && w.ends_with(FINAL_PARTICLES));
         let asks = asks
             || !self.question_phrases.find(tk).is_empty()
+            || !self.request.find(tk).is_empty()
             || has_a_not_a(tk.text)
             || is_alternative(&words)
             || trailing_greeting_question;
         f.is_question = !after_greeting.is_empty() && !f.is_closing && (has_mark || asks);
         f.is_after_sales = !self.after_sales.find(tk).is_empty();
+        // A message that asks nothing and reports no problem closes when it gives
+        // up (没事了, 算了我再看看) or ends on thanks (收货地址还是之前的 谢谢).
+        if !f.is_question && !f.is_closing && !f.is_after_sales {
+            let ends_closing = content.last().is_some_and(|t| self.closing.contains(t));
+            f.is_closing = ends_closing || !self.give_up.find(tk).is_empty();
+        }
+        f.stage = if f.is_after_sales {
+            Stage::Aftersale
+        } else if !self.insale.find(tk).is_empty() {
+            Stage::Insale
+        } else {
+            Stage::Presale
+        };
         f
     }
 
@@ -113,6 +133,7 @@ impl TextEngine {
                 f.is_substantive = !f.is_filler;
                 f.is_pay_urge = !self.pay_urge.find(tk).is_empty();
                 f.is_review_invite = !self.invite_review.find(tk).is_empty();
+                f.carries_fact = tk.text.contains(|c: char| c.is_numeric()) || !self.fact.find(tk).is_empty();
             }
         }
         f

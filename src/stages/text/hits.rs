@@ -1,51 +1,48 @@
-//! Which rule lexicons a message hits: every enabled rule's phrases in one
-//! Aho-Corasick automaton, so a message is scanned once, each phrase counted
-//! only on token boundaries.
-
-use aho_corasick::AhoCorasick;
+//! Which rule lexicons a message hits: every enabled rule's entries in one
+//! set of patterns, so a message is scanned once, each part counted only on
+//! token boundaries and an exclusion cancelling only its own rule's hits.
 
 use crate::core::error::Result;
-use crate::core::registry::RuleBits;
-use crate::lexicon::{automaton, LexiconSet, Segmented};
+use crate::core::registry::{RuleBits, RuleId};
+use crate::lexicon::pattern::Patterns;
+use crate::lexicon::{LexiconSet, Segmented};
 
 pub struct RuleHits {
-    all: Option<AhoCorasick>,
-    /// For each pattern of `all`, the rules whose lexicon holds it.
-    owners: Vec<RuleBits>,
+    patterns: Patterns,
+    /// The rule of each owner tag.
+    rules: Vec<RuleId>,
 }
 
 impl RuleHits {
     pub fn new(lexicons: &LexiconSet) -> Result<Self> {
-        let mut phrases: Vec<String> = Vec::new();
-        let mut owners: Vec<RuleBits> = Vec::new();
-        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        let mut rules = Vec::new();
+        let mut entries: Vec<(&str, usize)> = Vec::new();
         for (rule, lex) in lexicons.rule_lexicons() {
-            for w in &lex.words {
-                let k = *index.entry(w.clone()).or_insert_with(|| {
-                    phrases.push(w.clone());
-                    owners.push(RuleBits::default());
-                    phrases.len() - 1
-                });
-                owners[k].insert(rule);
-            }
+            rules.push(rule);
+            entries.extend(lex.words.iter().map(|w| (w.as_str(), rules.len() - 1)));
         }
         Ok(RuleHits {
-            all: automaton("rule lexicons", &phrases)?,
-            owners,
+            patterns: Patterns::new("rule lexicons", entries)?,
+            rules,
         })
     }
 
     /// The rules whose lexicon a message hits.
     pub fn of(&self, tk: &impl Segmented) -> RuleBits {
-        let Some(ac) = &self.all else {
-            return RuleBits::default();
-        };
         let mut h = RuleBits::default();
-        for m in ac.find_overlapping_iter(tk.text()) {
-            if tk.is_boundary(m.start()) && tk.is_boundary(m.end()) {
-                h.0 |= self.owners[m.pattern().as_usize()].0;
-            }
+        for hit in self.patterns.find(tk) {
+            h.insert(self.rules[hit.owner]);
         }
         h
+    }
+
+    /// Where a message first hits `rule`'s lexicon (byte span), if it does.
+    pub fn first_of(&self, rule: RuleId, tk: &impl Segmented) -> Option<(usize, usize)> {
+        let hit = self
+            .patterns
+            .find(tk)
+            .into_iter()
+            .find(|h| self.rules[h.owner] == rule)?;
+        Some((hit.start, hit.end))
     }
 }

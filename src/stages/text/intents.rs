@@ -91,8 +91,8 @@ impl Classifier {
     pub fn best(&self, tk: &impl Segmented) -> Option<u8> {
         let mut best: Option<((usize, usize), u8)> = None;
         for (i, m) in self.matchers.iter().enumerate() {
-            let hits = m.find(tk);
-            let score = (hits.len(), hits.iter().map(|h| h.chars().count()).sum::<usize>());
+            let hits = m.find_outer(tk);
+            let score = (hits.len(), hits.iter().map(|h| h.0.chars().count()).sum::<usize>());
             if score.0 > 0 && best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, i as u8));
             }

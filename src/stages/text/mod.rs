@@ -1,9 +1,9 @@
 //! Stage 2, text: one pass over every message's text. jieba segmentation
-//! with every lexicon phrase as a word ([`engine`]), the flags the
-//! definitions rely on ([`flags`]), buyer intents ([`intents`]), rule lexicon
-//! hits ([`hits`]), the word counts behind the topic marts ([`words`]), and
-//! PII masking for everything written ([`pii`]). [`pass::understand`] runs
-//! them all in one parallel pass.
+//! ([`engine`]), the flags the definitions rely on — stage, question,
+//! closing … ([`flags`]), buyer intents ([`intents`]), rule lexicon hits
+//! ([`hits`]), the phrase behind each call ([`why`]), the word counts behind
+//! the topic marts ([`words`]), and PII masking for everything written
+//! ([`pii`]). [`pass::understand`] runs them all in one parallel pass.
 
 pub mod engine;
 pub mod flags;
@@ -11,6 +11,7 @@ pub mod hits;
 pub mod intents;
 pub mod pass;
 pub mod pii;
+pub mod why;
 pub mod words;
 
 pub use engine::{TextEngine, Tokens};

@@ -22,11 +22,25 @@ pub struct MessageText {
     /// sorted and without repeats, since only set overlap is asked of them and
     /// a quarter of all messages are questions.
     pub words: Box<[u64]>,
+    /// Character bigrams of a question's content words, hashed the same way:
+    /// a reworded question shares more of them than of whole words.
+    pub bigrams: Box<[u64]>,
     /// Intent of a buyer question (index into `IntentModel::names`).
     pub intent: Option<u8>,
+    /// The intent when it names a topic (not 其他): two questions on one topic
+    /// that share a content word ask the same thing in other words.
+    pub topic: Option<u8>,
     /// The 售后 reason a buyer message names most, if any (index into the
     /// engine's `reasons`).
     pub reason: Option<u8>,
+}
+
+impl MessageText {
+    /// The agent hands the choice back: a pushback phrase, and nothing
+    /// concrete beside it (两款都可以，大的容量500ml更适合您 answers).
+    pub fn is_pushback(&self) -> bool {
+        self.hits.contains(crate::core::registry::RuleId::Pushback) && !self.flags.carries_fact
+    }
 }
 
 /// The word set of a question as [`MessageText::words`] holds it.
@@ -43,6 +57,13 @@ pub fn word_set<'a>(words: impl IntoIterator<Item = &'a str>) -> Box<[u64]> {
     v.sort_unstable();
     v.dedup();
     v.into_boxed_slice()
+}
+
+/// The character bigrams of the content words run together, as a set of hashes.
+fn bigram_set(words: &[&str]) -> Box<[u64]> {
+    let chars: Vec<char> = words.iter().flat_map(|w| w.chars()).collect();
+    let pairs: Vec<String> = chars.windows(2).map(|p| p.iter().collect()).collect();
+    word_set(pairs.iter().map(String::as_str))
 }
 
 const BLOCK: usize = 16 * 1024;
@@ -78,10 +99,11 @@ fn understand_one(engine: &TextEngine, m: &Message, stop: &Lexicon, words: &mut 
     let tk = engine.tokenize(&m.content);
     let flags = engine.flags(m.sender, m.msg_type, &tk);
     let question = m.sender == Sender::Buyer && flags.is_question;
-    let content_words = if question {
-        word_set(engine.content_words(&tk))
+    let (content_words, bigrams) = if question {
+        let words = engine.content_words(&tk);
+        (word_set(words.iter().copied()), bigram_set(&words))
     } else {
-        Box::default()
+        Default::default()
     };
     let intent = question.then(|| engine.intents.classify(&tk, flags.is_after_sales));
     words.add(m, &tk, intent, stop);
@@ -89,7 +111,9 @@ fn understand_one(engine: &TextEngine, m: &Message, stop: &Lexicon, words: &mut 
         flags,
         hits: engine.hits.of(&tk),
         words: content_words,
+        bigrams,
         intent,
+        topic: intent.filter(|&i| i != engine.intents.other()),
         reason: (m.sender == Sender::Buyer).then(|| engine.reasons.best(&tk)).flatten(),
     }
 }

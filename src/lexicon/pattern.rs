@@ -1,0 +1,213 @@
+//! Lexicon entries beyond a fixed phrase, so that a lexicon can say what
+//! real chats say in many ways without listing every wording:
+//!
+//! - `A…B` (or `A...B`): `A`, then `B` later in the same clause, at most
+//!   [`MAX_GAP`] characters apart — `还有…帮您` covers 还有其他可以帮您,
+//!   还有什么需要小妹帮您, 还有其他还可以帮到您;
+//! - `-X`: an exclusion — a hit of the same lexicon that lies inside a match
+//!   of `X` does not count (`有什么…帮您` is a welcome, but not inside
+//!   `-还有…帮您`, the closing question).
+//!
+//! Every part still starts and ends on a token boundary, and all parts of all
+//! entries are found in one Aho-Corasick scan of the message.
+
+use aho_corasick::AhoCorasick;
+
+use super::{automaton, Segmented};
+use crate::core::error::Result;
+
+/// The most characters between two parts of a gapped entry.
+pub const MAX_GAP: usize = 8;
+
+/// Characters that end a clause: the parts of a gapped entry never span one.
+const CLAUSE_BREAKS: &[char] = &['，', '。', '！', '？', '!', '?', ',', ';', '；', '\n', '~', '～'];
+
+/// The gap mark between the parts of an entry.
+const GAP: [&str; 2] = ["…", "..."];
+
+struct Entry {
+    /// Its position among the entries given.
+    index: usize,
+    /// Atom ids, in order.
+    parts: Vec<usize>,
+    exclude: bool,
+    /// The caller's tag: an entry index, a rule.
+    owner: usize,
+}
+
+/// One entry found in a text: its position among the entries given, its
+/// owner, and its span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub entry: usize,
+    pub owner: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+pub struct Patterns {
+    ac: Option<AhoCorasick>,
+    entries: Vec<Entry>,
+    /// For each atom, the entries whose first part it is.
+    starts: Vec<Vec<usize>>,
+}
+
+/// The parts of an entry's text, and whether it is an exclusion.
+pub fn parse_entry(text: &str) -> (Vec<&str>, bool) {
+    let (body, exclude) = match text.strip_prefix('-') {
+        Some(rest) if !rest.is_empty() => (rest, true),
+        _ => (text, false),
+    };
+    let mut parts = vec![body];
+    for g in GAP {
+        parts = parts.iter().flat_map(|p| p.split(g)).collect();
+    }
+    (parts.into_iter().filter(|p| !p.is_empty()).collect(), exclude)
+}
+
+impl Patterns {
+    /// `entries`: (entry text, owner) in order; `name` names the lexicon in errors.
+    pub fn new<'a>(name: &str, entries: impl IntoIterator<Item = (&'a str, usize)>) -> Result<Self> {
+        let mut atoms: Vec<String> = Vec::new();
+        let mut atom_ids: std::collections::HashMap<String, usize> = Default::default();
+        let mut list = Vec::new();
+        for (index, (text, owner)) in entries.into_iter().enumerate() {
+            let (parts, exclude) = parse_entry(text);
+            if parts.is_empty() {
+                continue;
+            }
+            let parts = parts
+                .into_iter()
+                .map(|p| {
+                    *atom_ids.entry(p.to_owned()).or_insert_with(|| {
+                        atoms.push(p.to_owned());
+                        atoms.len() - 1
+                    })
+                })
+                .collect();
+            list.push(Entry {
+                index,
+                parts,
+                exclude,
+                owner,
+            });
+        }
+        let mut starts = vec![Vec::new(); atoms.len()];
+        for (i, e) in list.iter().enumerate() {
+            starts[e.parts[0]].push(i);
+        }
+        Ok(Patterns {
+            ac: automaton(name, &atoms)?,
+            entries: list,
+            starts,
+        })
+    }
+
+    /// Every entry found in the text (exclusions applied), in order of start.
+    pub fn find(&self, tk: &impl Segmented) -> Vec<Hit> {
+        let Some(ac) = &self.ac else { return Vec::new() };
+        let text = tk.text();
+        let on_edge = |pos: usize, long: bool| tk.is_boundary(pos) || (long && tk.is_soft_boundary(pos));
+        let atoms: Vec<(usize, usize, usize)> = ac
+            .find_overlapping_iter(text)
+            .filter(|m| {
+                let long = text[m.start()..m.end()].chars().nth(1).is_some();
+                on_edge(m.start(), long) && on_edge(m.end(), long)
+            })
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        let mut hits = Vec::new();
+        let mut excluded: Vec<Hit> = Vec::new();
+        for &(atom, start, end) in &atoms {
+            for &e in &self.starts[atom] {
+                let entry = &self.entries[e];
+                let Some(end) = self.extend(text, &atoms, &entry.parts[1..], end) else {
+                    continue;
+                };
+                let hit = Hit {
+                    entry: entry.index,
+                    owner: entry.owner,
+                    start,
+                    end,
+                };
+                match entry.exclude {
+                    true => excluded.push(hit),
+                    false => hits.push(hit),
+                }
+            }
+        }
+        hits.retain(|h| {
+            !excluded
+                .iter()
+                .any(|x| x.owner == h.owner && x.start <= h.start && h.end <= x.end)
+        });
+        hits.sort_by_key(|h| (h.start, h.entry));
+        hits
+    }
+
+    /// The end of the rest of a gapped entry's parts after byte `from`, each
+    /// the nearest one within [`MAX_GAP`] characters and the same clause.
+    fn extend(&self, text: &str, atoms: &[(usize, usize, usize)], rest: &[usize], mut from: usize) -> Option<usize> {
+        for &part in rest {
+            let next = atoms
+                .iter()
+                .filter(|&&(a, s, _)| a == part && s >= from)
+                .min_by_key(|&&(_, s, _)| s)?;
+            let gap = &text[from..next.1];
+            if gap.chars().count() > MAX_GAP || gap.contains(CLAUSE_BREAKS) {
+                return None;
+            }
+            from = next.2;
+        }
+        Some(from)
+    }
+
+    /// The entry's text parts, to add to a segmenter as words.
+    pub fn atoms_of(text: &str) -> Vec<&str> {
+        parse_entry(text).0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text cut at the given byte offsets (and its ends).
+    struct Cut<'a>(&'a str, Vec<usize>);
+    impl Segmented for Cut<'_> {
+        fn text(&self) -> &str {
+            self.0
+        }
+        fn is_boundary(&self, pos: usize) -> bool {
+            pos == 0 || pos == self.0.len() || self.1.contains(&pos)
+        }
+    }
+    /// Every character a token.
+    fn chars(s: &str) -> Cut<'_> {
+        Cut(s, s.char_indices().map(|(i, _)| i).collect())
+    }
+    fn found(p: &Patterns, s: &str) -> Vec<usize> {
+        p.find(&chars(s)).iter().map(|h| h.entry).collect()
+    }
+
+    #[test]
+    fn gaps_clauses_and_exclusions() {
+        let p = Patterns::new("t", [("有什么…帮您", 0), ("-还有…帮您", 0), ("稍等", 1)]).unwrap();
+        assert_eq!(found(&p, "您好有什么问题我可以帮您"), [0]);
+        // Inside the exclusion: the closing question is no welcome.
+        assert_eq!(found(&p, "请问还有什么可以帮您"), Vec::<usize>::new());
+        // A clause break between the parts, or a gap over MAX_GAP characters.
+        assert_eq!(found(&p, "有什么问题，我可以帮您"), Vec::<usize>::new());
+        assert_eq!(found(&p, "有什么一二三四五六七八九帮您"), Vec::<usize>::new());
+        assert_eq!(found(&p, "您稍等"), [2]);
+    }
+
+    #[test]
+    fn parts_sit_on_token_boundaries() {
+        let p = Patterns::new("t", [("好的", 0)]).unwrap();
+        // 不好|的 : 好的 starts inside a token.
+        let t = Cut("不好的", vec![6]);
+        assert!(p.find(&t).is_empty());
+        assert_eq!(parse_entry("-a...b…c"), (vec!["a", "b", "c"], true));
+    }
+}
