@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let code = e.downcast_ref::<KefuError>().map(KefuError::exit_code).unwrap_or(1);
-            eprintln!("kefu: error: {e:#}");
+            eprintln!("kefu: error: {}", kefu::core::term::safe(&format!("{e:#}")));
             ExitCode::from(code)
         }
     }

@@ -114,7 +114,7 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
 /// the analysis (benchmarks inspect it).
 pub fn run(settings: &Settings, extra: &dyn Fn(&Path) -> Result<()>) -> Result<(Manifest, Analysis)> {
     let t0 = Instant::now();
-    let staging = Staging::new(&settings.output.dir)?;
+    let staging = Staging::new(&settings.output.dir, settings.input.paths())?;
     let a = analyse(settings)?;
     let ts = Instant::now();
     let outputs = sink::write_tables(

@@ -17,7 +17,10 @@ use crate::stages::sink::table_path;
 
 pub fn run(a: ExplainArgs) -> Result<()> {
     let out = super::out_dir(a.out, a.config.as_deref())?;
-    print!("{}", explain(&out, &a.session_id, a.shop.as_deref())?);
+    print!(
+        "{}",
+        crate::core::term::safe(&explain(&out, &a.session_id, a.shop.as_deref())?)
+    );
     Ok(())
 }
 

@@ -93,7 +93,10 @@ pub fn run(a: StaffingArgs) -> Result<()> {
     for shop in shops {
         let (inputs, shares) = measure(&out, &shop, &given)?;
         let plan = plan(a.target_sales, &inputs, &shares, a.peak_hours);
-        println!("{}", render(&shop, a.target_sales, &inputs, &plan));
+        println!(
+            "{}",
+            crate::core::term::safe(&render(&shop, a.target_sales, &inputs, &plan))
+        );
     }
     Ok(())
 }

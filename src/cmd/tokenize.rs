@@ -23,7 +23,7 @@ pub fn run(a: TokenizeArgs) -> Result<()> {
         let line = line.map_err(|e| KefuError::io(&source, e))?;
         let tk = engine.tokenize(line.trim_end_matches('\r'));
         let words: Vec<&str> = tk.tokens().filter(|t| !t.trim().is_empty()).collect();
-        writeln!(out, "{}", words.join(" ")).map_err(|e| KefuError::io("stdout", e))?;
+        writeln!(out, "{}", crate::core::term::safe(&words.join(" "))).map_err(|e| KefuError::io("stdout", e))?;
     }
     out.flush().map_err(|e| KefuError::io("stdout", e))
 }

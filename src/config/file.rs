@@ -211,6 +211,15 @@ pub struct TextConfig {
     /// Buyer words that make a message 售中: an order exists and the buyer
     /// asks to change or move it (address, cancel, invoice, hurry shipping …).
     pub insale: Option<PathBuf>,
+    /// Buyer words that show a problem (a defect, a wrong or missing item, a
+    /// delay): what `no_apology` and `no_solution` need, not just an after-sales topic.
+    pub problem: Option<PathBuf>,
+    /// Agent phrases that take the matter on (催促, 核实, 登记): a next step,
+    /// which `no_solution` counts as a solution.
+    pub step: Option<PathBuf>,
+    /// Agent promises of contact outside the chat (短信告知您, 专员回电): a
+    /// step too, and one `missed_follow_up` cannot see kept, so does not judge.
+    pub later: Option<PathBuf>,
     /// Buyer closings (好的/谢谢/拜拜) that need no answer.
     pub closing: Option<PathBuf>,
     /// The give-up family (没事了, 不用了, 算了我再看看): a buyer message that
@@ -242,6 +251,9 @@ impl TextConfig {
             "particles" => self.particles.as_ref(),
             "after_sales" => self.after_sales.as_ref(),
             "insale" => self.insale.as_ref(),
+            "problem" => self.problem.as_ref(),
+            "step" => self.step.as_ref(),
+            "later" => self.later.as_ref(),
             "closing" => self.closing.as_ref(),
             "give_up" => self.give_up.as_ref(),
             "intents" => self.intents.as_ref(),
@@ -254,7 +266,7 @@ impl TextConfig {
     }
 
     /// Every lexicon path the section names, to resolve against the job's folder.
-    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 16] {
+    pub fn paths_mut(&mut self) -> [&mut Option<PathBuf>; 19] {
         [
             &mut self.user_dict,
             &mut self.question,
@@ -265,6 +277,9 @@ impl TextConfig {
             &mut self.particles,
             &mut self.after_sales,
             &mut self.insale,
+            &mut self.problem,
+            &mut self.step,
+            &mut self.later,
             &mut self.closing,
             &mut self.give_up,
             &mut self.intents,

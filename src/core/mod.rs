@@ -1,7 +1,7 @@
 //! The ground floor every other layer stands on: the staged row types
 //! ([`model`]), time ([`time`]), the typed settings a job resolves to
 //! ([`settings`]), the rule registry ([`registry`]), the one output schema
-//! ([`schema`]) and the frames built to it ([`frame`]), errors, and telemetry.
+//! ([`schema`]) and the frames built to it ([`frame`]), errors, telemetry, and terminal-safe text ([`term`]).
 //! Nothing here imports from above `core`.
 
 pub mod error;
@@ -11,4 +11,5 @@ pub mod registry;
 pub mod schema;
 pub mod settings;
 pub mod telemetry;
+pub mod term;
 pub mod time;

@@ -43,6 +43,22 @@ pub struct Input {
     pub transcript_header: Option<regex::Regex>,
 }
 
+impl Input {
+    /// Every file or folder the job reads.
+    pub fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        let lists = [
+            &self.messages,
+            &self.orders,
+            &self.refunds,
+            &self.buyers,
+            &self.targets,
+            &self.ratings,
+            &self.reviews,
+        ];
+        lists.into_iter().flatten().chain(self.agents.iter())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Output {
     pub dir: PathBuf,

@@ -18,6 +18,9 @@ const BUILTIN: &[(&str, &str)] = &[
     ("particles", include_str!("../../pipelines/lexicons/particles.txt")),
     ("after_sales", include_str!("../../pipelines/lexicons/after_sales.txt")),
     ("insale", include_str!("../../pipelines/lexicons/insale.txt")),
+    ("problem", include_str!("../../pipelines/lexicons/problem.txt")),
+    ("step", include_str!("../../pipelines/lexicons/step.txt")),
+    ("later", include_str!("../../pipelines/lexicons/later.txt")),
     ("closing", include_str!("../../pipelines/lexicons/closing.txt")),
     ("give_up", include_str!("../../pipelines/lexicons/give_up.txt")),
     ("intents", include_str!("../../pipelines/lexicons/intents.txt")),
@@ -56,7 +59,7 @@ const BUILTIN: &[(&str, &str)] = &[
 /// The text layer's lexicons, by their `[text]` key, in the order their
 /// phrases reach the segmenter and the job hash. Rule lexicons come from the
 /// rule registry.
-pub const TEXT_LEXICONS: [&str; 16] = [
+pub const TEXT_LEXICONS: [&str; 19] = [
     "user_dict",
     "question",
     "request",
@@ -66,6 +69,9 @@ pub const TEXT_LEXICONS: [&str; 16] = [
     "particles",
     "after_sales",
     "insale",
+    "problem",
+    "step",
+    "later",
     "closing",
     "give_up",
     "intents",

@@ -4,9 +4,15 @@
 //! - `A…B` (or `A...B`): `A`, then `B` later in the same clause, at most
 //!   [`MAX_GAP`] characters apart — `还有…帮您` covers 还有其他可以帮您,
 //!   还有什么需要小妹帮您, 还有其他还可以帮到您;
-//! - `-X`: an exclusion — a hit of the same lexicon that lies inside a match
+//! - `-X`: an exclusion — a hit of the same lexicon that overlaps a match
 //!   of `X` does not count (`有什么…帮您` is a welcome, but not inside
-//!   `-还有…帮您`, the closing question).
+//!   `-还有…帮您`, the closing question);
+//! - `=X`: alone — `X` is a hit wherever it is, but it charges its rule only
+//!   when the message holds nothing else of substance (`=都可以` hands the
+//!   choice back; 电子发票和增票都可以 answers);
+//! - `~X`: alone in its clause's company — it charges when every *other*
+//!   clause of the message is without substance (稍等，我看看库存 is a stall;
+//!   正在查询，只能给您换开电子发票 already answers).
 //!
 //! Every part still starts and ends on a token boundary, and all parts of all
 //! entries are found in one Aho-Corasick scan of the message.
@@ -31,6 +37,7 @@ struct Entry {
     /// Atom ids, in order.
     parts: Vec<usize>,
     exclude: bool,
+    alone: Alone,
     /// The caller's tag: an entry index, a rule.
     owner: usize,
 }
@@ -43,6 +50,28 @@ pub struct Hit {
     pub owner: usize,
     pub start: usize,
     pub end: usize,
+    /// An `=` or `~` entry: it charges only when the rest says nothing.
+    pub alone: Alone,
+}
+
+/// How much of the message must be without substance for an entry to charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alone {
+    /// A plain entry: it charges wherever it is.
+    No,
+    /// `=`: everything outside the match.
+    Message,
+    /// `~`: everything outside the match's clause.
+    Clause,
+}
+
+/// Where the clause around bytes `start..end` begins and ends.
+pub fn clause(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let from = text[..start]
+        .rfind(CLAUSE_BREAKS)
+        .map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+    let to = text[end..].find(CLAUSE_BREAKS).map_or(text.len(), |i| end + i);
+    (from, to)
 }
 
 pub struct Patterns {
@@ -52,17 +81,31 @@ pub struct Patterns {
     starts: Vec<Vec<usize>>,
 }
 
-/// The parts of an entry's text, and whether it is an exclusion.
-pub fn parse_entry(text: &str) -> (Vec<&str>, bool) {
-    let (body, exclude) = match text.strip_prefix('-') {
-        Some(rest) if !rest.is_empty() => (rest, true),
-        _ => (text, false),
+/// What an entry's text says: its parts, and whether it is an exclusion
+/// (`-`) or counts alone (`=`).
+pub struct Entryline<'a> {
+    pub parts: Vec<&'a str>,
+    pub exclude: bool,
+    pub alone: Alone,
+}
+
+pub fn parse_entry(text: &str) -> Entryline<'_> {
+    let marked = |p: char| text.strip_prefix(p).filter(|r| !r.is_empty());
+    let (body, exclude, alone) = match (marked('-'), marked('='), marked('~')) {
+        (Some(rest), _, _) => (rest, true, Alone::No),
+        (_, Some(rest), _) => (rest, false, Alone::Message),
+        (_, _, Some(rest)) => (rest, false, Alone::Clause),
+        _ => (text, false, Alone::No),
     };
     let mut parts = vec![body];
     for g in GAP {
         parts = parts.iter().flat_map(|p| p.split(g)).collect();
     }
-    (parts.into_iter().filter(|p| !p.is_empty()).collect(), exclude)
+    Entryline {
+        parts: parts.into_iter().filter(|p| !p.is_empty()).collect(),
+        exclude,
+        alone,
+    }
 }
 
 impl Patterns {
@@ -72,7 +115,7 @@ impl Patterns {
         let mut atom_ids: std::collections::HashMap<String, usize> = Default::default();
         let mut list = Vec::new();
         for (index, (text, owner)) in entries.into_iter().enumerate() {
-            let (parts, exclude) = parse_entry(text);
+            let Entryline { parts, exclude, alone } = parse_entry(text);
             if parts.is_empty() {
                 continue;
             }
@@ -89,6 +132,7 @@ impl Patterns {
                 index,
                 parts,
                 exclude,
+                alone,
                 owner,
             });
         }
@@ -129,6 +173,7 @@ impl Patterns {
                     owner: entry.owner,
                     start,
                     end,
+                    alone: entry.alone,
                 };
                 match entry.exclude {
                     true => excluded.push(hit),
@@ -136,10 +181,11 @@ impl Patterns {
                 }
             }
         }
+        // An exclusion cancels the hits of its lexicon that overlap it.
         hits.retain(|h| {
             !excluded
                 .iter()
-                .any(|x| x.owner == h.owner && x.start <= h.start && h.end <= x.end)
+                .any(|x| x.owner == h.owner && x.start < h.end && h.start < x.end)
         });
         hits.sort_by_key(|h| (h.start, h.entry));
         hits
@@ -164,7 +210,7 @@ impl Patterns {
 
     /// The entry's text parts, to add to a segmenter as words.
     pub fn atoms_of(text: &str) -> Vec<&str> {
-        parse_entry(text).0
+        parse_entry(text).parts
     }
 }
 
@@ -208,6 +254,14 @@ mod tests {
         // 不好|的 : 好的 starts inside a token.
         let t = Cut("不好的", vec![6]);
         assert!(p.find(&t).is_empty());
-        assert_eq!(parse_entry("-a...b…c"), (vec!["a", "b", "c"], true));
+        let e = parse_entry("-a...b…c");
+        assert_eq!((e.parts, e.exclude, e.alone), (vec!["a", "b", "c"], true, Alone::No));
+        let e = parse_entry("=都可以");
+        assert_eq!((e.parts, e.exclude, e.alone), (vec!["都可以"], false, Alone::Message));
+        let e = parse_entry("~稍等");
+        assert_eq!((e.parts, e.exclude, e.alone), (vec!["稍等"], false, Alone::Clause));
+        let t = "好的，稍等我看看库存，马上回复";
+        let s = t.find("稍等").unwrap();
+        assert_eq!(&t[clause(t, s, s + 6).0..clause(t, s, s + 6).1], "稍等我看看库存");
     }
 }

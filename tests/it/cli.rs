@@ -157,6 +157,46 @@ fn refuses_to_replace_a_folder_that_is_not_kefu_output() {
     assert!(tmp.path().join("thesis.docx").is_file());
 }
 
+/// A `manifest.json` kefu did not write does not make a folder kefu's, and a
+/// job never replaces the folder its inputs are in (issue 16, item 2).
+#[test]
+fn refuses_foreign_manifests_and_outputs_holding_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("manifest.json"), "{\"name\": \"my-web-app\"}").unwrap();
+    std::fs::write(tmp.path().join("index.js"), "precious").unwrap();
+    let o = kefu().args(["run", "--out"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by kefu"));
+    assert!(tmp.path().join("index.js").is_file());
+
+    // A kefu output whose messages folder was then placed inside it.
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "在吗"), ("10:00:05", "小雨", "您好")],
+    );
+    let out = f.path().join("out");
+    assert!(f.run_cli(&out).status.success());
+    assert!(out.join(".kefu-output").is_file());
+    let inside = out.join("messages");
+    std::fs::create_dir_all(&inside).unwrap();
+    std::fs::copy(f.path().join("messages/m.csv"), inside.join("m.csv")).unwrap();
+    let o = kefu()
+        .args(["run", "--messages"])
+        .arg(&inside)
+        .arg("--orders")
+        .arg(f.path().join("orders"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("which replacing it would delete"));
+    assert!(inside.join("m.csv").is_file());
+}
+
 #[test]
 fn tokenize_reads_stdin() {
     let mut child = kefu()
@@ -394,4 +434,101 @@ fn runs_from_any_folder_with_the_built_in_job() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("响应 40 s"), "{o:?}");
+}
+
+/// Escapes and a carriage return in a chat reach the terminal escaped, in
+/// `explain` and in an error that quotes the data (issue 16, item 7).
+#[test]
+fn terminal_output_escapes_control_characters() {
+    let f = Fixture::new();
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J在吗\rFAKE";
+    f.write(
+        "messages/m.csv",
+        format!(
+            "{HEADER}{SHOP},b1,,buyer,2026-11-16 10:00:00,\"{hostile}\",text\n{SHOP},b1,{SHOP}:小雨,agent,2026-11-16 10:00:05,您好,text\n"
+        ),
+    );
+    let out = f.path().join("out");
+    let o = f.run_cli(&out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = kefu()
+        .args(["explain", "b1/20261116T100000", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(!text.contains(['\u{1b}', '\u{7}', '\r']), "{text:?}");
+    assert!(text.contains("\\u{1b}]0;pwned\\u{7}\\u{1b}[2J在吗\\rFAKE"), "{text}");
+    // An error quoting the data: a session id with an escape in it.
+    let o = kefu()
+        .args(["explain", "b\u{1b}[31m1/x", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}[31m"), "{err:?}");
+}
+
+/// Left-overs of killed runs are cleaned, an output a kill left moved aside
+/// is put back, and a second run on a locked output exits 2 (issue 16, item 9).
+#[test]
+fn killed_runs_are_recovered_and_concurrent_runs_refused() {
+    let f = Fixture::new();
+    f.chat(
+        "m",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "在吗"), ("10:00:05", "小雨", "您好")],
+    );
+    let out = f.path().join("out");
+    assert!(f.run_cli(&out).status.success());
+    let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+    // A run killed between its two renames: the output sits aside, a staging
+    // folder is left, and no `out` exists.
+    std::fs::rename(&out, f.path().join(".out.kefu-old-4242")).unwrap();
+    std::fs::create_dir_all(f.path().join(".out.kefu-tmp-4242/messages")).unwrap();
+    // The next run fails on its input, after recovery.
+    f.write("messages/bad.csv", "shop_id,buyer_id\nx,y\n");
+    let o = f.run_cli(&out);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
+    let hidden: Vec<String> = std::fs::read_dir(f.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("kefu-tmp") || n.contains("kefu-old"))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+
+    std::fs::remove_file(f.path().join("messages/bad.csv")).unwrap();
+    let lock = std::fs::File::create(f.path().join(".out.kefu-lock")).unwrap();
+    lock.lock().unwrap();
+    let o = f.run_cli(&out);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("another kefu run is writing it"));
+    lock.unlock().unwrap();
+    assert!(f.run_cli(&out).status.success());
+}
+
+/// `--out` at a mount point is refused before any work, not at the final
+/// rename (issue 16, item 10). /dev/shm is a tmpfs mount on Linux; where it
+/// is not one, there is nothing to check.
+#[test]
+fn out_at_a_mount_point_is_refused_up_front() {
+    use std::os::unix::fs::MetadataExt;
+    let shm = std::path::Path::new("/dev/shm");
+    let (Ok(a), Ok(b)) = (std::fs::metadata(shm), std::fs::metadata("/dev")) else {
+        return;
+    };
+    if a.dev() == b.dev() {
+        return;
+    }
+    let o = kefu().args(["run", "--out"]).arg(shm).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is a mount point"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -79,12 +79,21 @@ impl Fixture {
         self.write("orders/orders.csv", s);
     }
 
+    /// The job the library tests run: the defaults, with the rules that are
+    /// off by default for their precision on real chats switched on, since
+    /// the tests exercise every rule (`no_review_invite`, a shop norm, stays off).
     pub fn config(&self) -> PipelineConfig {
         let mut cfg = PipelineConfig::default();
         cfg.input.messages = vec![self.path().join("messages")];
         cfg.input.orders = vec![self.path().join("orders")];
         cfg.output.dir = self.path().join("out");
         cfg.resolve_paths(&repo().join("pipelines"));
+        let audited_off = kefu::core::registry::RULES
+            .iter()
+            .filter(|r| !r.default_on && r.id != kefu::core::registry::RuleId::NoReviewInvite);
+        for r in audited_off {
+            cfg.rules.entry(r.name.to_string()).or_default().enabled = Some(true);
+        }
         cfg
     }
 
@@ -203,4 +212,15 @@ pub fn parquet_frame(table: &Path) -> DataFrame {
         }
     }
     out.expect("a Parquet file")
+}
+
+/// The Wilson score interval (95 %) of `k` successes in `n`.
+pub fn wilson(k: u32, n: u32) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (z, n, p) = (1.96f64, n as f64, k as f64 / n as f64);
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }

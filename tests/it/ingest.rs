@@ -286,3 +286,96 @@ fn agents_folder_counts_repeats_against_their_own_file() {
     let ids: Vec<&str> = a.staged.agents.iter().map(|x| x.agent_id.as_str()).collect();
     assert_eq!(ids, [format!("{SHOP}:小美"), format!("{SHOP}:小雨")]);
 }
+
+/// An amount past what one order may hold, or too long for any integer, is a
+/// reject naming why — never a wrapped or zero sum (issue 16, item 11).
+#[test]
+fn huge_amounts_are_rejected_not_summed() {
+    let f = Fixture::new();
+    f.chat("c", "b1", "2026-11-16", &[("10:00:00", "buyer", "在吗")]);
+    f.write(
+        "orders/o.csv",
+        format!(
+            "{ORDER_HEADER}O1,{SHOP},b1,2026-11-16 11:00:00,2026-11-16 11:01:00,92233720368547758,\n\
+O2,{SHOP},b1,2026-11-16 11:00:00,2026-11-16 11:01:00,99999999999999999999999,\n\
+O3,{SHOP},b1,2026-11-16 11:00:00,2026-11-16 11:01:00,1000000000.01,\n\
+O4,{SHOP},b1,2026-11-16 11:00:00,2026-11-16 11:01:00,1000000000,\n"
+        ),
+    );
+    let a = f.analyse();
+    let reasons: Vec<(u64, &str)> = a.staged.rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert_eq!(reasons[0].0, 2);
+    assert!(reasons[0].1.contains("one order may hold"), "{reasons:?}");
+    assert!(reasons[1].1.contains("unparsable amount"), "{reasons:?}");
+    assert!(reasons[2].1.contains("one order may hold"), "{reasons:?}");
+    assert_eq!(a.staged.orders.len(), 1);
+    assert_eq!(a.staged.orders[0].amount_fen, 100_000_000_000);
+}
+
+/// JSONL keys match without case, like CSV headers; a value that is an
+/// object, or a number JSON would round, is a reject, not a shop id (issue
+/// 16, item 12).
+#[test]
+fn jsonl_keys_any_case_and_no_misread_values() {
+    let f = Fixture::new();
+    let row = |shop: &str, t: &str| {
+        format!("{{\"Shop_ID\":{shop},\"BUYER_ID\":12345,\"Sender\":\"buyer\",\"sent_at\":\"2026-11-16T10:00:{t}+08:00\",\"content\":\"有货吗\"}}\n")
+    };
+    let text = [
+        row(&format!("\"{SHOP}\""), "00"),
+        row("{\"a\":1}", "01"),
+        row("12345678901234567890123", "02"),
+        row("[1]", "03"),
+        format!("{{\"shop_id\":\"{SHOP}\",\"SHOP_ID\":\"x\",\"buyer_id\":\"b\",\"sender\":\"buyer\",\"sent_at\":\"2026-11-16T10:00:04+08:00\",\"content\":\"在\"}}\n"),
+    ]
+    .concat();
+    f.write("messages/m.jsonl", text);
+    let a = f.analyse();
+    assert_eq!(a.staged.messages.len(), 1);
+    assert_eq!(&*a.staged.messages[0].buyer_id, "12345");
+    let reasons: Vec<(u64, &str)> = a.staged.rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert_eq!(reasons[0], (2, "shop_id holds a JSON object, not a value"));
+    assert!(reasons[1].1.contains("too long a number"), "{reasons:?}");
+    assert_eq!(reasons[2], (4, "shop_id holds a JSON array, not a value"));
+    assert!(reasons[3].1.contains("both name column shop_id"), "{reasons:?}");
+}
+
+/// A FIFO named like a data file is skipped, not read forever; a link to a
+/// folder named `*.csv` is walked as a folder (issue 16, item 13).
+#[cfg(unix)]
+#[test]
+fn fifos_and_links_to_folders_in_input_folders() {
+    let f = Fixture::new();
+    f.chat(
+        "a",
+        "b1",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "在吗"), ("10:00:05", "小雨", "您好")],
+    );
+    let fifo = f.path().join("messages/stuck.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let elsewhere = f.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(
+        elsewhere.join("b.csv"),
+        format!("{HEADER}{SHOP},b2,,buyer,2026-11-16 11:00:00,有货吗,text\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&elsewhere, f.path().join("messages/linked.csv")).unwrap();
+    let a = f.analyse();
+    let buyers: std::collections::BTreeSet<&str> = a.staged.messages.iter().map(|m| &*m.buyer_id).collect();
+    assert_eq!(buyers.into_iter().collect::<Vec<_>>(), ["b1", "b2"]);
+    // Named directly, the FIFO is a usage error, not a hang.
+    let o = kefu()
+        .args(["run", "--messages"])
+        .arg(&fifo)
+        .arg("--out")
+        .arg(f.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
+}

@@ -38,17 +38,6 @@ struct Count {
     fn_: u32,
 }
 
-/// The Wilson score interval (95 %) of `k` successes in `n`.
-fn wilson(k: u32, n: u32) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (z, n, p) = (1.96f64, n as f64, k as f64 / n as f64);
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
 impl Count {
     fn add(&mut self, gold: bool, pred: bool) {
         match (gold, pred) {
@@ -87,7 +76,9 @@ struct Said {
 fn judge(engine: &TextEngine, sender: Sender, msg: &str) -> Said {
     let tk = engine.tokenize(msg);
     let fl = engine.flags(sender, MsgType::Text, &tk);
-    let hits = engine.hits.of(&tk);
+    // A flag is what a rule charges (`=` entries only alone), save
+    // follow_up, whose label is the promise wherever it stands.
+    let (lexicon, hits) = engine.hits.of(&tk, &|spans| engine.only(&tk, spans));
     let pred: Vec<(&'static str, bool)> = match sender {
         Sender::Buyer => vec![
             ("question", fl.is_question),
@@ -107,7 +98,7 @@ fn judge(engine: &TextEngine, sender: Sender, msg: &str) -> Said {
             ("pushback", hits.contains(RuleId::Pushback) && !fl.carries_fact),
             ("argue", hits.contains(RuleId::Argue)),
             ("forbidden", hits.contains(RuleId::ForbiddenPhrase)),
-            ("follow_up", hits.contains(RuleId::MissedFollowUp)),
+            ("follow_up", lexicon.contains(RuleId::MissedFollowUp)),
             ("transfer", hits.contains(RuleId::QuietAfterTransfer)),
             ("off_platform", hits.contains(RuleId::OffPlatform)),
             ("false_promise", hits.contains(RuleId::FalsePromise)),

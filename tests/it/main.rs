@@ -13,6 +13,7 @@ mod labels;
 mod money;
 mod report;
 mod rules;
+mod rules_audit;
 mod scoring;
 mod sessions;
 mod stage;

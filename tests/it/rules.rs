@@ -293,6 +293,12 @@ fn readme_rule_table_matches_the_registry() {
             r.name,
             row[0]
         );
+        assert_eq!(
+            row[2].contains("**off by default**"),
+            !r.default_on,
+            "{}: README and registry disagree on whether it is on by default",
+            r.name
+        );
         if let Some(lex) = r.lexicon {
             assert!(
                 row[2].contains(&format!("`{lex}.txt`")),

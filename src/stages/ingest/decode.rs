@@ -37,6 +37,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok((s.to_owned(), "utf-8")),
+        Err(_) if mostly_utf8(bytes) => mixed(bytes),
         Err(utf8_err) => {
             let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
             if had_errors {
@@ -49,6 +50,49 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
             }
         }
     }
+}
+
+/// Whether a file that is not all UTF-8 still has at least as many non-ASCII
+/// lines in UTF-8 as not: a UTF-8 export with GBK lines pasted in. Read
+/// whole as GB18030 its UTF-8 lines would be mojibake (GB18030 maps any
+/// bytes), a phantom shop among them.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_ascii()) {
+        if std::str::from_utf8(line).is_ok() {
+            valid += 1;
+        } else {
+            invalid += 1;
+        }
+    }
+    valid > 0 && valid >= invalid
+}
+
+/// Each line in its own encoding: UTF-8 where it is, else GB18030 (a line
+/// break is the byte 0x0A in both, never inside a GB18030 character). The
+/// lines read as GB18030 are named in a warning and the manifest says
+/// `utf-8+gb18030`, so the mix is never silent.
+fn mixed(bytes: &[u8]) -> Result<(String, &'static str), String> {
+    let mut out = String::with_capacity(bytes.len());
+    let mut gbk_lines = Vec::new();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match std::str::from_utf8(line) {
+            Ok(s) => out.push_str(s),
+            Err(_) => {
+                let (text, had_errors) = GB18030.decode_without_bom_handling(line);
+                if had_errors {
+                    return Err(format!("line {} is neither UTF-8 nor GB18030/GBK text", i + 1));
+                }
+                gbk_lines.push(i + 1);
+                out.push_str(&text);
+            }
+        }
+    }
+    tracing::warn!(lines = ?gbk_lines, "a UTF-8 file with lines in GB18030/GBK: each read in its own encoding");
+    Ok((out, "utf-8+gb18030"))
 }
 
 #[cfg(test)]
@@ -70,5 +114,20 @@ mod tests {
             u16.extend_from_slice(&c.to_le_bytes());
         }
         assert_eq!(decode(&u16).unwrap(), (s.to_string(), "utf-16le"));
+    }
+
+    /// A UTF-8 file with one GBK line: each line read right, not the whole
+    /// file as GB18030 mojibake (issue 16, item 6).
+    #[test]
+    fn a_gbk_line_in_a_utf8_file() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("悦然旗舰店,小李\n");
+        let mut bytes = "shop,buyer\n悦然旗舰店,小王\n悦然旗舰店,小张\n".as_bytes().to_vec();
+        bytes.extend_from_slice(&gbk);
+        let (text, enc) = decode(&bytes).unwrap();
+        assert_eq!(enc, "utf-8+gb18030");
+        assert_eq!(text, "shop,buyer\n悦然旗舰店,小王\n悦然旗舰店,小张\n悦然旗舰店,小李\n");
+        // Mostly GBK stays a GBK file.
+        let (all, _, _) = encoding_rs::GBK.encode("悦然旗舰店,小王\n悦然旗舰店,小张\n");
+        assert_eq!(decode(&all).unwrap().1, "gb18030");
     }
 }

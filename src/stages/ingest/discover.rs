@@ -43,13 +43,19 @@ pub fn discover(paths: &[PathBuf], allow_transcripts: bool) -> Result<Vec<(PathB
             out.push((p.clone(), f));
         } else if p.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| KefuError::io(p, e))?;
+            let mut seen = Vec::new();
+            walk(p, &mut found, &mut seen).map_err(|e| KefuError::io(p, e))?;
             found.sort();
             for f in found {
                 if let Some(fmt) = Format::of(&f).filter(usable) {
                     out.push((f, fmt));
                 }
             }
+        } else if p.exists() {
+            return Err(KefuError::usage(
+                p.display().to_string(),
+                "is not a regular file or folder (a pipe, socket or device)",
+            ));
         } else {
             return Err(KefuError::usage(p.display().to_string(), "no such file or folder"));
         }
@@ -58,17 +64,32 @@ pub fn discover(paths: &[PathBuf], allow_transcripts: bool) -> Result<Vec<(PathB
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Regular files under `dir`, links followed (a link to a folder named
+/// `x.csv` is a folder), each folder once (`seen` stops link loops). A pipe,
+/// socket or device is no data file: reading a FIFO would hang the run, so
+/// it is skipped with a warning.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let real = dir.canonicalize()?;
+    if seen.contains(&real) {
+        return Ok(());
+    }
+    seen.push(real);
     for e in std::fs::read_dir(dir)? {
         let e = e?;
         let p = e.path();
         if e.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        if e.file_type()?.is_dir() {
-            walk(&p, out)?;
-        } else {
+        let Ok(meta) = std::fs::metadata(&p) else {
+            tracing::warn!(path = %p.display(), "skipped: a link to nothing");
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&p, out, seen)?;
+        } else if meta.is_file() {
             out.push(p);
+        } else if Format::of(&p).is_some() {
+            tracing::warn!(path = %p.display(), "skipped: not a regular file (a pipe, socket or device)");
         }
     }
     Ok(())

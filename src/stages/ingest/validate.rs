@@ -35,6 +35,11 @@ fn time(f: &Fields, c: impl Into<usize>, zone: &Zone, name: &str) -> Option<Chec
     Some(t.map_err(|e| format!("{name}: {e}")))
 }
 
+/// The most one order may hold: ¥1,000,000,000. Larger is a typo or a
+/// hostile row, and with it the marts' i64 fen sums stay exact for up to
+/// 92 million orders at the cap.
+pub const MAX_ORDER_FEN: i64 = 100_000_000_000;
+
 /// Parses a CNY amount into fen, exactly (no float rounding).
 pub fn parse_fen(s: &str) -> Option<i64> {
     let s = s.trim().trim_start_matches(['¥', '￥']).replace(',', "");
@@ -57,11 +62,10 @@ pub fn parse_fen(s: &str) -> Option<i64> {
     while frac2.len() < 2 {
         frac2.push('0');
     }
-    let v = int
-        .parse::<i64>()
-        .unwrap_or(0)
-        .checked_mul(100)?
-        .checked_add(frac2.parse::<i64>().ok()?)?;
+    // `.5` has no integer part; a run of digits too long for i64 is no amount
+    // (it must not read as 0).
+    let whole = if int.is_empty() { 0 } else { int.parse::<i64>().ok()? };
+    let v = whole.checked_mul(100)?.checked_add(frac2.parse::<i64>().ok()?)?;
     Some(if neg { -v } else { v })
 }
 
@@ -133,6 +137,12 @@ pub fn order(f: &Fields, zone: &Zone, names: &mut Interner) -> Check<Order> {
     let amount_fen = amount(f, OrderCol::Amount, "amount").unwrap_or_else(|| Err("missing amount".into()))?;
     if amount_fen < 0 {
         return Err(format!("negative amount {amount_s:?}"));
+    }
+    if amount_fen > MAX_ORDER_FEN {
+        return Err(format!(
+            "amount {amount_s:?} is over the ¥{} one order may hold",
+            MAX_ORDER_FEN / 100
+        ));
     }
     let status = match text(f, OrderCol::Status) {
         None => None,
@@ -323,5 +333,9 @@ mod tests {
         assert_eq!(parse_fen("1.005"), None);
         assert_eq!(parse_fen("abc"), None);
         assert_eq!(parse_fen(""), None);
+        assert_eq!(parse_fen(".5"), Some(50));
+        // Too long for i64: no amount, never 0.
+        assert_eq!(parse_fen("99999999999999999999999"), None);
+        assert_eq!(parse_fen("92233720368547758.08"), None);
     }
 }

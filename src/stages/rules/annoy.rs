@@ -26,10 +26,12 @@ pub fn agent(cx: &mut Cx, i: usize) {
     agent_promises(cx, i);
 }
 
-/// After-sales sessions: an unhappy last word, no apology, no remedy.
+/// After-sales sessions, and any where the buyer states a problem with what
+/// came (a problem is not always worded as after-sales: 台灯一闪一闪的): an
+/// unhappy last word, no apology, no remedy.
 pub fn end(cx: &mut Cx, walk: &Walk) {
     let (s, msgs) = (cx.s, cx.messages);
-    if !s.is_after_sales {
+    if !s.is_after_sales && walk.first_problem.is_none() {
         return;
     }
     // The buyer's last word in an after-sales chat is still a complaint.
@@ -43,10 +45,10 @@ pub fn end(cx: &mut Cx, walk: &Walk) {
             None,
         );
     }
-    if s.n_agent_msgs == 0 {
+    // An after-sales question with no problem in it owes no apology or remedy.
+    let Some(at) = walk.first_problem.filter(|_| s.n_agent_msgs > 0) else {
         return;
-    }
-    let at = walk.first_problem.unwrap_or(s.msgs.start);
+    };
     let last_agent = msgs[s.msgs.clone()]
         .iter()
         .rev()
@@ -70,12 +72,33 @@ pub fn service_flow(cx: &mut Cx) {
         }
     }
     if s.is_inquiry {
-        if let Some(i) = agent_msgs().next_back().filter(|&i| !cx.hit(i, RuleId::NoClosing)) {
-            cx.fire(RuleId::NoClosing, msgs[i].agent_id.clone(), i, None, None);
-        }
+        no_closing(cx);
     }
     wait_no_apology(cx);
     no_review_invite(cx);
+}
+
+/// The inquiry ends with no farewell in the agent's last run of messages
+/// (a closing question, then a rating prompt, closes), unless the agent's
+/// last word asks the buyer something — then the buyer left mid-way, and the
+/// agent could not close.
+fn no_closing(cx: &mut Cx) {
+    let (s, msgs) = (cx.s, cx.messages);
+    let Some(last) = s.msgs.clone().rev().find(|&i| msgs[i].sender == Sender::Agent) else {
+        return;
+    };
+    if cx.text[last].flags.asks_buyer {
+        return;
+    }
+    let run = (s.msgs.start..=last)
+        .rev()
+        .take_while(|&i| msgs[i].sender != Sender::Buyer)
+        .filter(|&i| msgs[i].sender == Sender::Agent);
+    // A rating prompt is how the platforms end a chat (别忘了评价哦 谢谢您).
+    let closes = |i: usize| cx.hit(i, RuleId::NoClosing) || cx.text[i].flags.is_review_invite;
+    if !run.into_iter().any(closes) {
+        cx.fire(RuleId::NoClosing, msgs[last].agent_id.clone(), last, None, None);
+    }
 }
 
 /// A reply after more than `reply_slow_secs` whose answer (the agent's

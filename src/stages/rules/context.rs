@@ -43,8 +43,10 @@ impl Cx<'_> {
     }
 
     /// Whether message `i` hits rule `r`'s lexicon.
+    /// Whether message `i` can charge rule `r` (its lexicon, `=` entries
+    /// only when they are the whole message).
     pub fn hit(&self, i: usize, r: RuleId) -> bool {
-        self.text[i].hits.contains(r)
+        self.text[i].triggers.contains(r)
     }
 
     /// The agent responsible at a message: the agent of the turn it belongs to.
@@ -66,6 +68,8 @@ pub struct Walk<'a> {
     /// Buyer questions so far.
     pub questions: Vec<usize>,
     pub last_question: Option<usize>,
+    /// The buyer's latest message.
+    pub last_buyer: Option<usize>,
     /// The last substantive agent answer (a pushback is none).
     pub last_substantive: Option<usize>,
     /// The buyer's first after-sales message.
@@ -83,14 +87,20 @@ impl<'a> Walk<'a> {
         let (msg, tx) = (&cx.messages[i], &cx.text[i]);
         match msg.sender {
             Sender::Buyer => {
-                if tx.flags.is_after_sales && self.first_problem.is_none() {
+                // A problem, not just an after-sales topic: what an apology is owed for.
+                let problem = tx.flags.has_problem || tx.hits.contains(RuleId::Complaint);
+                if problem && self.first_problem.is_none() {
                     self.first_problem = Some(i);
                 }
                 if tx.flags.is_question {
                     self.questions.push(i);
                     self.last_question = Some(i);
                 }
-                self.waiting_since.get_or_insert(i);
+                self.last_buyer = Some(i);
+                // A closing (好的谢谢) waits for nothing.
+                if !tx.flags.is_closing {
+                    self.waiting_since.get_or_insert(i);
+                }
             }
             Sender::Agent => {
                 self.waiting_since = None;
@@ -101,7 +111,7 @@ impl<'a> Walk<'a> {
                 self.replies
                     .push((msg.agent_id.as_deref(), msg.content.trim(), self.last_question));
                 self.apology |= tx.hits.contains(RuleId::NoApology);
-                self.remedy |= tx.hits.contains(RuleId::NoSolution);
+                self.remedy |= tx.hits.contains(RuleId::NoSolution) || tx.flags.takes_step;
             }
             Sender::Bot | Sender::System => {}
         }

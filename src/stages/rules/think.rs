@@ -78,8 +78,15 @@ pub fn agent(cx: &mut Cx, walk: &Walk, i: usize) {
         cx.fire(RuleId::Pushback, msg.agent_id.clone(), i, None, None);
     }
     let reply = msg.content.trim();
+    // Courtesy templates (greetings, closings, rating prompts) are meant to
+    // repeat, and a reply to 好的 / 谢谢 answers no question.
+    let tx = &cx.text[i];
+    let courtesy = tx.flags.is_courtesy;
+    let to_question = walk.last_buyer.is_some_and(|b| walk.last_question == Some(b));
     let canned = msg.msg_type == MsgType::Text
-        && cx.text[i].flags.is_substantive
+        && tx.flags.is_substantive
+        && !courtesy
+        && to_question
         && reply.chars().count() >= CANNED_MIN_CHARS
         && cx.on(RuleId::CannedRepeat);
     if !canned {
@@ -90,7 +97,11 @@ pub fn agent(cx: &mut Cx, walk: &Walk, i: usize) {
         *a == msg.agent_id.as_deref()
             && *t == reply
             && match (q, walk.last_question) {
-                (Some(q), Some(lq)) => *q != lq && !asks_again(&cx.text[*q], &cx.text[lq], cx.m.repeat_similarity),
+                (Some(q), Some(lq)) => {
+                    // A paraphrase of the same question deserves the same
+                    // answer, so sameness is judged leniently here.
+                    *q != lq && !asks_again(&cx.text[*q], &cx.text[lq], cx.m.repeat_similarity / 2.0)
+                }
                 _ => false,
             }
     });

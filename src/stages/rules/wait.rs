@@ -25,10 +25,19 @@ pub fn turns(cx: &mut Cx) {
                 cx.fire(RuleId::SlowReply, t.agent_id.clone(), t.first_msg, Some(x), th);
             }
         }
-        if !t.answered() && t.asks {
+        if !t.answered() && t.asks && awaits_answer(cx, t.first_msg) {
             cx.fire(RuleId::Unanswered, t.agent_id.clone(), t.first_msg, None, None);
         }
     }
+}
+
+/// Whether the buyer's messages from `from` to the session's end ask, state a
+/// problem or complain: a remark (好失望, 美了) left last needs no answer.
+fn awaits_answer(cx: &Cx, from: usize) -> bool {
+    (from..cx.s.msgs.end).any(|j| {
+        let f = &cx.text[j].flags;
+        cx.messages[j].sender == Sender::Buyer && (f.is_question || f.has_problem || cx.hit(j, RuleId::Complaint))
+    })
 }
 
 /// The first question answered only after `stall_rounds_min` filler messages.
@@ -54,7 +63,8 @@ pub fn agent(cx: &mut Cx, i: usize) {
     if cx.hit(i, RuleId::QuietAfterTransfer) {
         quiet_after_transfer(cx, i);
     }
-    if cx.hit(i, RuleId::MissedFollowUp) {
+    // A promise of a text, a call or a specialist is kept outside the chat.
+    if cx.hit(i, RuleId::MissedFollowUp) && !cx.text[i].flags.promises_later {
         missed_follow_up(cx, i);
     }
 }

@@ -20,15 +20,28 @@ pub const ROW_GROUP: usize = 512 * 1024;
 const PART: &str = "part-0.parquet";
 
 /// A folder being filled; dropped without [`Staging::commit`] it is removed.
+/// It holds an advisory lock on `OUT` for its life, so two runs never race
+/// on one output.
 pub struct Staging {
     tmp: PathBuf,
     target: PathBuf,
     committed: bool,
+    _lock: fs::File,
 }
 
+/// The file that says kefu wrote a folder, so a later run may replace it.
+pub const MARKER: &str = ".kefu-output";
+
 impl Staging {
-    pub fn new(target: &Path) -> Result<Self> {
-        check_target(target)?;
+    /// A staging folder beside `target`; `inputs` are what the job reads,
+    /// none of which may lie inside the folder a commit would replace.
+    pub fn new<'a>(target: &Path, inputs: impl IntoIterator<Item = &'a PathBuf>) -> Result<Self> {
+        if is_mount_point(target) {
+            return Err(KefuError::usage(
+                format!("--out {}", target.display()),
+                "is a mount point, which cannot be swapped by a rename; name a folder inside it",
+            ));
+        }
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -38,15 +51,23 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
+        let lock = lock(target, &parent.join(format!(".{name}.kefu-lock")))?;
+        recover(target, parent, &name)?;
+        check_target(target)?;
+        check_inputs(target, inputs)?;
         let tmp = parent.join(format!(".{name}.kefu-tmp-{}", std::process::id()));
         if tmp.exists() {
             fs::remove_dir_all(&tmp).map_err(|e| KefuError::io(&tmp, e))?;
         }
         fs::create_dir_all(&tmp).map_err(|e| KefuError::io(&tmp, e))?;
+        let marker = tmp.join(MARKER);
+        fs::write(&marker, "written by kefu; a later kefu run may replace this folder\n")
+            .map_err(|e| KefuError::io(&marker, e))?;
         Ok(Staging {
             tmp,
             target: target.to_path_buf(),
             committed: false,
+            _lock: lock,
         })
     }
 
@@ -141,6 +162,57 @@ impl Drop for Staging {
     }
 }
 
+/// Takes the advisory lock on `OUT` (a sibling file, so the swap does not
+/// move it); a second run on the same output exits 2 instead of racing.
+fn lock(target: &Path, path: &Path) -> Result<fs::File> {
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| KefuError::io(path, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(fs::TryLockError::WouldBlock) => Err(KefuError::usage(
+            format!("--out {}", target.display()),
+            format!(
+                "another kefu run is writing it (lock {}); try again when it ends",
+                path.display()
+            ),
+        )),
+        Err(fs::TryLockError::Error(e)) => Err(KefuError::io(path, e)),
+    }
+}
+
+/// Cleans up after runs that were killed (we hold the lock, so none is
+/// alive): their staging folders go, and an output moved aside by a run
+/// killed between its two renames is put back.
+fn recover(target: &Path, parent: &Path, name: &str) -> Result<()> {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let (tmp, old) = (format!(".{name}.kefu-tmp-"), format!(".{name}.kefu-old-"));
+    let mut left: Vec<PathBuf> = Vec::new();
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with(&tmp) {
+            fs::remove_dir_all(e.path()).map_err(|err| KefuError::io(e.path(), err))?;
+        } else if n.starts_with(&old) {
+            left.push(e.path());
+        }
+    }
+    left.sort();
+    for p in left {
+        if target.exists() {
+            fs::remove_dir_all(&p).map_err(|e| KefuError::io(&p, e))?;
+        } else {
+            tracing::warn!(from = %p.display(), "restoring the output a killed run had moved aside");
+            fs::rename(&p, target).map_err(|e| KefuError::io(target, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Refuses to replace a folder that is not a kefu output: `--out .` must
 /// never wipe a project.
 fn check_target(target: &Path) -> Result<()> {
@@ -151,15 +223,63 @@ fn check_target(target: &Path) -> Result<()> {
     if !target.is_dir() {
         return Err(KefuError::usage(arg, "exists and is not a folder"));
     }
+
     let empty = fs::read_dir(target)
         .map_err(|e| KefuError::io(target, e))?
         .next()
         .is_none();
-    if !empty && !target.join("manifest.json").is_file() {
+    if !empty && !target.join(MARKER).is_file() && !legacy_output(target) {
         return Err(KefuError::usage(
             arg,
-            "folder is not empty and holds no kefu manifest.json; refusing to replace it",
+            format!("folder is not empty and was not written by kefu (no {MARKER}); refusing to replace it"),
         ));
+    }
+    Ok(())
+}
+
+/// Whether `dir` is on another device than its parent: said before the run,
+/// not found at the final rename after all the work.
+#[cfg(unix)]
+fn is_mount_point(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let parent = dir.canonicalize().ok().and_then(|d| d.parent().map(Path::to_path_buf));
+    match (fs::metadata(dir), parent.map(fs::metadata)) {
+        (Ok(d), Some(Ok(p))) => d.dev() != p.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_mount_point(_dir: &Path) -> bool {
+    false
+}
+
+/// An output of a kefu from before [`MARKER`]: its manifest.json is kefu's
+/// (version, config hash and inputs), not any file of that name.
+fn legacy_output(target: &Path) -> bool {
+    let Ok(text) = fs::read_to_string(target.join("manifest.json")) else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|m| {
+        ["kefu_version", "config_hash", "inputs", "tables"]
+            .iter()
+            .all(|k| m.get(k).is_some())
+    })
+}
+
+/// Refuses a job that reads from inside the folder it would replace: the
+/// swap would delete its own inputs.
+fn check_inputs<'a>(target: &Path, inputs: impl IntoIterator<Item = &'a PathBuf>) -> Result<()> {
+    let Ok(out) = target.canonicalize() else {
+        return Ok(());
+    };
+    for input in inputs {
+        if input.canonicalize().is_ok_and(|p| p.starts_with(&out)) {
+            return Err(KefuError::usage(
+                format!("--out {}", target.display()),
+                format!("holds input {}, which replacing it would delete", input.display()),
+            ));
+        }
     }
     Ok(())
 }

@@ -134,8 +134,12 @@ pub struct TextEngine {
     pub(super) closing: Lexicon,
     pub(super) after_sales: PhraseMatcher,
     pub(super) insale: PhraseMatcher,
+    /// A defect, a wrong or missing item, a delay (matched as the tokens come).
+    pub(super) problem: PhraseMatcher,
     /// Units, times, materials, yes or no: a concrete answer (matched as the tokens come).
     pub(super) fact: PhraseMatcher,
+    pub(super) step: PhraseMatcher,
+    pub(super) later: PhraseMatcher,
     /// Requests (帮我, 麻烦…改, a card or link), matched as the tokens come.
     pub(super) request: PhraseMatcher,
     /// 没事了, 不用了, 算了我再看看: matched as the tokens come.
@@ -193,7 +197,10 @@ impl TextEngine {
             closing: engine_words("closing"),
             after_sales: PhraseMatcher::new("after_sales", engine_words("after_sales"))?,
             insale: PhraseMatcher::new("insale", engine_words("insale"))?,
+            problem: PhraseMatcher::new("problem", engine_words("problem"))?,
             fact: PhraseMatcher::new("fact", engine_words("fact"))?,
+            step: PhraseMatcher::new("step", engine_words("step"))?,
+            later: PhraseMatcher::new("later", engine_words("later"))?,
             request: PhraseMatcher::new("request", engine_words("request"))?,
             give_up: PhraseMatcher::new("give_up", engine_words("give_up"))?,
             pay_urge: PhraseMatcher::new("pay_urge", engine_words("pay_urge"))?,

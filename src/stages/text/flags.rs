@@ -4,6 +4,8 @@
 
 use super::engine::{is_word, TextEngine, Tokens};
 use crate::core::model::{MsgType, Sender, Stage};
+use crate::core::registry::RuleId;
+use crate::lexicon::pattern::clause;
 
 /// Per-message flags used by sessions, conversion and rules.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -18,6 +20,14 @@ pub struct Flags {
     pub is_after_sales: bool,
     /// The buyer message's stage (售前 / 售中 / 售后); 售前 for other senders.
     pub stage: Stage,
+    /// The buyer has a problem: a defect, a wrong or missing item, a delay.
+    pub has_problem: bool,
+    /// The agent asks the buyer something (a question mark, a closing 吗):
+    /// the buyer, not the agent, is to speak next.
+    pub asks_buyer: bool,
+    /// The agent's message is a courtesy template: a greeting, a closing or a
+    /// rating prompt with nothing else of substance beside its clause.
+    pub is_courtesy: bool,
     /// Agent sends only filler (好的亲, 稍等, 嗯我看一下).
     pub is_filler: bool,
     /// Agent sends a real answer: non-filler text, an image, an item or order card, a voice message.
@@ -29,6 +39,11 @@ pub struct Flags {
     /// Agent gives something concrete (a number, a unit, a time, a material, a
     /// yes or no): a pushback phrase in it is part of an answer.
     pub carries_fact: bool,
+    /// The agent takes the matter on beyond this reply (催促, 核实, 登记,
+    /// 短信告知您): a next step.
+    pub takes_step: bool,
+    /// The agent promises contact outside the chat (短信告知您, 专员回电).
+    pub promises_later: bool,
 }
 
 /// Interrogative morphemes that make any token starting with them a question word.
@@ -41,6 +56,27 @@ const INTERROGATIVE_INFIXES: &[&str] = &[
     "要不要", "怎么", "什么", "为什么", "哪里", "哪个", "几天", "几号", "几点",
 ];
 const NOT_INTERROGATIVE: &[&str] = &["几乎", "什么的", "怎么着", "哪怕", "谁知道"];
+/// A question that supposes (如果收到坏了怎么办, 万一漏了) asks before buying:
+/// no after-sales problem. 会不会坏 supposes too, unless it names what the
+/// buyer already has (收到, 买的).
+const SUPPOSING: &[&str] = &["如果", "万一", "假如", "要是"];
+const WONDERING: &[&str] = &["会不会", "是否会"];
+const OWNED: &[&str] = &["收到", "买的", "拍的", "到货", "订单", "我的"];
+/// Thanks that close a message which asks nothing (收货地址还是之前的 谢谢).
+const THANKS: &[&str] = &[
+    "谢谢",
+    "谢谢你",
+    "谢谢您",
+    "谢谢亲",
+    "谢了",
+    "谢啦",
+    "多谢",
+    "感谢",
+    "辛苦了",
+    "麻烦了",
+    "麻烦你了",
+    "麻烦您了",
+];
 /// Sentence-final particles that make a question when glued to a word (人呢, 还有吗).
 const FINAL_PARTICLES: &[char] = &['吗', '呢'];
 
@@ -51,11 +87,49 @@ fn has_a_not_a(text: &str) -> bool {
         .any(|w| w[1] == '不' && w[0] == w[2] && w[0] != '不' && !w[0].is_ascii())
 }
 
-/// `A还是B` at the end of a message (S还是M, 现货还是预售): an alternative
-/// question; `还是不行` is not one.
+/// Words after 还是 that make it "still" or "rather", not "or".
+const STILL: &[&str] = &[
+    "这样",
+    "一样",
+    "那样",
+    "很",
+    "太",
+    "挺",
+    "会",
+    "要",
+    "想",
+    "觉得",
+    "有点",
+    "老样子",
+    "之前",
+    "原来",
+    "原先",
+    "以前",
+];
+
+/// Verbs of what the buyer got: 收到的还是 is "still", not "or".
+const RECEIVED: &[&str] = &["收到", "发", "发来", "寄", "寄来", "到", "买", "拍", "换"];
+
+/// `A还是B` at the end (S还是M, 现货还是预售): an alternative question;
+/// 还是不行 (still no good) and 我还是买黑色吧 (rather) are not.
 fn is_alternative(words: &[&str]) -> bool {
+    // The choice closes the message: a particle after it is left out, since
+    // 还是M的 / 还是M啊 is as often a statement (还是原来的) and on the real
+    // chats the wider reading cost precision.
     let n = words.len();
-    n >= 3 && words[n - 2] == "还是" && !words[n - 1].starts_with(['不', '没'])
+    n >= 3 && words[n - 2] == "还是" && {
+        let next = words[n - 1];
+        // 收到的还是37号: what came is still the same.
+        let received = n >= 4 && words[n - 3] == "的" && RECEIVED.contains(&words[n - 4]);
+        !next.starts_with(['不', '没']) && !STILL.contains(&next) && !received
+    }
+}
+
+/// 多 + a one-character measure (多厚, 多重 cut as 多|厚): asks how much.
+fn asks_how_much(words: &[&str]) -> bool {
+    words
+        .windows(2)
+        .any(|w| w[0] == "多" && w[1].chars().count() == 1 && "大小长短高矮厚薄宽窄重轻久远贵".contains(w[1]))
 }
 
 impl TextEngine {
@@ -102,14 +176,21 @@ impl TextEngine {
             || !self.request.find(tk).is_empty()
             || has_a_not_a(tk.text)
             || is_alternative(&words)
+            || asks_how_much(&words)
             || trailing_greeting_question;
         f.is_question = !after_greeting.is_empty() && !f.is_closing && (has_mark || asks);
+        let has = |ws: &[&str]| ws.iter().any(|w| tk.text.contains(w));
+        let owned = has(OWNED);
+        let supposes = f.is_question && (has(SUPPOSING) || (has(WONDERING) && !owned));
+        f.has_problem = !supposes && !self.problem.find(tk).is_empty();
         f.is_after_sales = !self.after_sales.find(tk).is_empty();
         // A message that asks nothing and reports no problem closes when it gives
         // up (没事了, 算了我再看看) or ends on thanks (收货地址还是之前的 谢谢).
         if !f.is_question && !f.is_closing && !f.is_after_sales {
-            let ends_closing = content.last().is_some_and(|t| self.closing.contains(t));
-            f.is_closing = ends_closing || !self.give_up.find(tk).is_empty();
+            let thanks = content
+                .last()
+                .is_some_and(|t| THANKS.contains(t) || self.closing.contains(t));
+            f.is_closing = thanks || !self.give_up.find(tk).is_empty();
         }
         f.stage = if f.is_after_sales {
             Stage::Aftersale
@@ -134,9 +215,41 @@ impl TextEngine {
                 f.is_pay_urge = !self.pay_urge.find(tk).is_empty();
                 f.is_review_invite = !self.invite_review.find(tk).is_empty();
                 f.carries_fact = tk.text.contains(|c: char| c.is_numeric()) || !self.fact.find(tk).is_empty();
+                f.promises_later = !self.later.find(tk).is_empty();
+                f.takes_step = f.promises_later || !self.step.find(tk).is_empty();
+                let end = tk
+                    .text
+                    .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '?' && c != '？');
+                f.asks_buyer = end.ends_with(['?', '？', '吗', '么']);
             }
         }
         f
+    }
+
+    /// Whether the message holds nothing of substance outside the byte
+    /// spans: every word there is a particle, filler, greeting or closing
+    /// (亲, 哦, 好的, 您好, 谢谢) — the phrase is the whole answer.
+    pub fn only(&self, tk: &Tokens, spans: &[(usize, usize)]) -> bool {
+        let inside = |pos: usize, len: usize| spans.iter().any(|&(s, e)| pos < e && pos + len > s);
+        tk.located()
+            .filter(|(pos, t)| is_word(t) && !inside(*pos, t.len()))
+            .all(|(_, t)| {
+                [&self.particles, &self.filler, &self.greeting, &self.closing]
+                    .iter()
+                    .any(|l| l.contains(t))
+            })
+    }
+
+    /// Whether an agent message is only courtesy: some greeting, farewell or
+    /// rating-prompt clause with nothing of substance in the other clauses.
+    pub fn courtesy(&self, tk: &Tokens) -> bool {
+        let rules = [RuleId::NoGreeting, RuleId::NoClosing];
+        let spans = rules
+            .iter()
+            .flat_map(|r| self.hits.spans_of(*r, tk))
+            .chain(self.invite_review.find_outer(tk).into_iter().map(|(_, s, e)| (s, e)));
+        let text = tk.text;
+        spans.into_iter().any(|(s, e)| self.only(tk, &[clause(text, s, e)]))
     }
 
     /// Meaningful tokens for question similarity: no punctuation, particles,

@@ -4,14 +4,20 @@
 
 use crate::core::error::Result;
 use crate::core::registry::{RuleBits, RuleId};
-use crate::lexicon::pattern::Patterns;
+use crate::lexicon::pattern::{clause, Alone, Patterns};
 use crate::lexicon::{LexiconSet, Segmented};
+
+/// The rules whose phrases answer nothing.
+const NO_ANSWER: [RuleId; 3] = [RuleId::Pushback, RuleId::Argue, RuleId::ForbiddenPhrase];
 
 pub struct RuleHits {
     patterns: Patterns,
     /// The rule of each owner tag.
     rules: Vec<RuleId>,
 }
+
+/// Whether a message holds nothing of substance outside the given byte spans.
+pub type OnlyFn<'a> = dyn Fn(&[(usize, usize)]) -> bool + 'a;
 
 impl RuleHits {
     pub fn new(lexicons: &LexiconSet) -> Result<Self> {
@@ -27,13 +33,47 @@ impl RuleHits {
         })
     }
 
-    /// The rules whose lexicon a message hits.
-    pub fn of(&self, tk: &impl Segmented) -> RuleBits {
-        let mut h = RuleBits::default();
-        for hit in self.patterns.find(tk) {
-            h.insert(self.rules[hit.owner]);
+    /// The rules whose lexicon a message hits, and those it charges: an `=`
+    /// entry charges only when `alone(start, end)` says the message holds
+    /// nothing else of substance.
+    pub fn of(&self, tk: &impl Segmented, alone: &OnlyFn<'_>) -> (RuleBits, RuleBits) {
+        let found = self.patterns.find(tk);
+        // Handing back, refusing, not knowing is no answer: such phrases are
+        // no substance beside one another (不知道 您自己看详情页吧).
+        let no_answer: Vec<(usize, usize)> = found
+            .iter()
+            .filter(|h| NO_ANSWER.contains(&self.rules[h.owner]))
+            .map(|h| (h.start, h.end))
+            .collect();
+        let (mut hits, mut triggers) = (RuleBits::default(), RuleBits::default());
+        for hit in &found {
+            let rule = self.rules[hit.owner];
+            hits.insert(rule);
+            let span = match hit.alone {
+                Alone::No => None,
+                Alone::Message => Some((hit.start, hit.end)),
+                Alone::Clause => Some(clause(tk.text(), hit.start, hit.end)),
+            };
+            let charges = span.is_none_or(|s| {
+                let mut spans = no_answer.clone();
+                spans.push(s);
+                alone(&spans)
+            });
+            if charges {
+                triggers.insert(rule);
+            }
         }
-        h
+        (hits, triggers)
+    }
+
+    /// Every span where a message hits `rule`'s lexicon.
+    pub fn spans_of(&self, rule: RuleId, tk: &impl Segmented) -> Vec<(usize, usize)> {
+        self.patterns
+            .find(tk)
+            .into_iter()
+            .filter(|h| self.rules[h.owner] == rule)
+            .map(|h| (h.start, h.end))
+            .collect()
     }
 
     /// Where a message first hits `rule`'s lexicon (byte span), if it does.

@@ -18,6 +18,9 @@ pub struct MessageText {
     pub flags: Flags,
     /// The rules whose lexicon the message hits.
     pub hits: RuleBits,
+    /// The rules the message can charge: its hits, less `=` entries in a
+    /// message that says more than them.
+    pub triggers: RuleBits,
     /// Content words of buyer questions, for `repeat_question`: 64-bit hashes,
     /// sorted and without repeats, since only set overlap is asked of them and
     /// a quarter of all messages are questions.
@@ -39,7 +42,7 @@ impl MessageText {
     /// The agent hands the choice back: a pushback phrase, and nothing
     /// concrete beside it (两款都可以，大的容量500ml更适合您 answers).
     pub fn is_pushback(&self) -> bool {
-        self.hits.contains(crate::core::registry::RuleId::Pushback) && !self.flags.carries_fact
+        self.triggers.contains(crate::core::registry::RuleId::Pushback) && !self.flags.carries_fact
     }
 }
 
@@ -107,9 +110,13 @@ fn understand_one(engine: &TextEngine, m: &Message, stop: &Lexicon, words: &mut 
     };
     let intent = question.then(|| engine.intents.classify(&tk, flags.is_after_sales));
     words.add(m, &tk, intent, stop);
+    let (hits, triggers) = engine.hits.of(&tk, &|spans| engine.only(&tk, spans));
+    let mut flags = flags;
+    flags.is_courtesy = m.sender == Sender::Agent && engine.courtesy(&tk);
     MessageText {
         flags,
-        hits: engine.hits.of(&tk),
+        hits,
+        triggers,
         words: content_words,
         bigrams,
         intent,

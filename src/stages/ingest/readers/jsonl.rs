@@ -1,5 +1,7 @@
-//! JSON Lines: one object a line; keys are the table's column names. A
-//! string is taken as it is, any other value as its JSON text.
+//! JSON Lines: one object a line; keys are the table's column names, in any
+//! case (as CSV headers). A string is taken as it is, a number as its JSON
+//! text when that is exact; an object, an array, a boolean or a number past
+//! 2^53 (which JSON readers round) is a bad row, never a value read wrong.
 
 use std::path::Path;
 
@@ -36,12 +38,13 @@ impl Reader for Jsonl {
                     continue;
                 }
             };
-            owned.clear();
-            owned.extend(schema.names().map(|c| match obj.get(c) {
-                None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::String(s)) => nonempty(s).map(str::to_owned),
-                Some(v) => Some(v.to_string()),
-            }));
+            match values(&obj, schema, &mut owned) {
+                Ok(()) => {}
+                Err(why) => {
+                    part.row(line, Err(why), &raw);
+                    continue;
+                }
+            }
             let mut fields = Fields::default();
             for (k, v) in owned.iter().enumerate() {
                 fields.set(k, v.as_deref().map(Value::Text));
@@ -51,4 +54,37 @@ impl Reader for Jsonl {
         done(part);
         Ok(encoding)
     }
+}
+
+/// The schema's columns of one object into `owned`, keys matched without case.
+fn values(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    schema: &InputSchema,
+    owned: &mut Vec<Option<String>>,
+) -> std::result::Result<(), String> {
+    use serde_json::Value as J;
+    owned.clear();
+    for c in schema.names() {
+        let mut found = obj.iter().filter(|(k, _)| k.trim().eq_ignore_ascii_case(c));
+        let v = match (found.next(), found.next()) {
+            (Some((a, _)), Some((b, _))) => return Err(format!("keys {a:?} and {b:?} both name column {c}")),
+            (None, _) => None,
+            (Some((_, v)), None) => Some(v),
+        };
+        owned.push(match v {
+            None | Some(J::Null) => None,
+            Some(J::String(s)) => nonempty(s).map(str::to_owned),
+            Some(J::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+            Some(J::Number(n)) if n.as_f64().is_some_and(|f| f.abs() < 9_007_199_254_740_992.0) => Some(n.to_string()),
+            Some(J::Number(n)) => {
+                return Err(format!(
+                    "{c} {n} is too long a number to read exactly; write it as a string"
+                ))
+            }
+            Some(J::Object(_)) => return Err(format!("{c} holds a JSON object, not a value")),
+            Some(J::Array(_)) => return Err(format!("{c} holds a JSON array, not a value")),
+            Some(J::Bool(b)) => return Err(format!("{c} holds {b}, not a value")),
+        });
+    }
+    Ok(())
 }
