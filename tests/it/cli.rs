@@ -274,6 +274,16 @@ fn generate_is_deterministic() {
     );
 }
 
+/// Runs the fixture's job into `out/`, then `kefu explain` on one session.
+fn run_and_explain(f: &Fixture, session: &str) -> (std::path::PathBuf, String) {
+    let out = f.path().join("out");
+    let o = f.run_cli(&out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = kefu().args(["explain", session, "--out"]).arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (out, String::from_utf8(o.stdout).unwrap())
+}
+
 #[test]
 fn explain_prints_the_session_with_violations() {
     let f = Fixture::new();
@@ -288,16 +298,7 @@ fn explain_prints_the_session_with_violations() {
             ("10:03:00", "小雨", "不会起球的亲"),
         ],
     );
-    let out = f.path().join("out");
-    let o = f.run_cli(&out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = kefu()
-        .args(["explain", "b1/20261116T100000", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
+    let (out, text) = run_and_explain(&f, "b1/20261116T100000");
     assert!(
         text.contains("首问「这个面料起球吗」首次有效回复 180 s · 敷衍 2 轮"),
         "{text}"
@@ -448,16 +449,7 @@ fn terminal_output_escapes_control_characters() {
             "{HEADER}{SHOP},b1,,buyer,2026-11-16 10:00:00,\"{hostile}\",text\n{SHOP},b1,{SHOP}:小雨,agent,2026-11-16 10:00:05,您好,text\n"
         ),
     );
-    let out = f.path().join("out");
-    let o = f.run_cli(&out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = kefu()
-        .args(["explain", "b1/20261116T100000", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
+    let (out, text) = run_and_explain(&f, "b1/20261116T100000");
     assert!(!text.contains(['\u{1b}', '\u{7}', '\r']), "{text:?}");
     assert!(text.contains("\\u{1b}]0;pwned\\u{7}\\u{1b}[2J在吗\\rFAKE"), "{text}");
     // An error quoting the data: a session id with an escape in it.

@@ -379,3 +379,62 @@ fn fifos_and_links_to_folders_in_input_folders() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
 }
+
+/// A header of thousands of columns is refused with a short error, not
+/// mapped column by column into a megabyte message (issue 16, item 13).
+#[test]
+fn absurdly_wide_header_is_refused_briefly() {
+    let f = Fixture::new();
+    let header: Vec<String> = (0..5000).map(|i| format!("col{i}")).collect();
+    let p = f.write("messages/wide.csv", format!("{}\n", header.join(",")));
+    let err = kefu::pipeline::analyse(&f.settings()).err().unwrap().to_string();
+    assert!(
+        err.contains("header has 5000 columns; kefu reads at most 1024"),
+        "{err}"
+    );
+    assert!(err.contains(&p.display().to_string()) && err.len() < 300, "{err}");
+    // A missing column quotes only the first 20 header names.
+    let header: Vec<String> = (0..100).map(|i| format!("col{i}")).collect();
+    f.write("messages/wide.csv", format!("{}\n", header.join(",")));
+    let err = kefu::pipeline::analyse(&f.settings()).err().unwrap().to_string();
+    assert!(err.contains("col19, … 80 more"), "{err}");
+}
+
+/// In a 千牛 export a colon-free nick that is not the conversation's buyer
+/// nor the shop's main account is a reject, not an agent: a second buyer
+/// with no 消息对象 line, or a pasted line shaped like a header (issue 16,
+/// item 3).
+#[test]
+fn transcript_unknown_colon_free_nicks_are_rejects() {
+    let f = Fixture::new();
+    let txt = "消息对象:小鱼儿\n\
+小鱼儿 2026-11-16 10:00:00\n\
+订单什么时候发\n\
+悦然旗舰店:小美 2026-11-16 10:00:30\n\
+亲 您的订单信息如下\n\
+下单时间 2026-11-14 09:00:00\n\
+今天发出\n\
+大熊 2026-11-16 10:01:00\n\
+我也要问\n\
+悦然旗舰店 2026-11-16 10:01:30\n\
+店长在的\n";
+    f.write("messages/悦然旗舰店.txt", txt);
+    let a = f.analyse();
+    let m = &a.staged.messages;
+    let who: Vec<(Sender, Option<&str>)> = m.iter().map(|x| (x.sender, x.agent_id.as_deref())).collect();
+    assert_eq!(
+        who,
+        [
+            (Sender::Buyer, None),
+            (Sender::Agent, Some("悦然旗舰店:小美")),
+            (Sender::Agent, Some("悦然旗舰店"))
+        ]
+    );
+    let r: Vec<(u64, &str)> = a.staged.rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(r[0].0, 6);
+    assert!(r[0].1.contains("nick \"下单时间\""), "{r:?}");
+    assert_eq!(r[1].0, 8);
+    assert!(r[1].1.contains("nick \"大熊\"") && r[1].1.contains("消息对象"), "{r:?}");
+    assert_eq!(a.staged.files[0].rows_read, 5);
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{column_map, nonempty, read_bytes, Fields, Reader, RowSink, Value};
+use super::{check_width, column_map, nonempty, read_bytes, Fields, Reader, RowSink, Value};
 use crate::core::error::{KefuError, Result};
 use crate::stages::ingest::decode::decode_owned;
 use crate::stages::ingest::schema::InputSchema;
@@ -160,12 +160,11 @@ fn read_chunked<P: RowSink>(
         .flexible(true)
         .has_headers(true)
         .from_reader(text.as_bytes());
-    let header: Vec<String> = rdr
+    let record = rdr
         .headers()
-        .map_err(|e| KefuError::input(path, Some(1), format!("unreadable header: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+        .map_err(|e| KefuError::input(path, Some(1), format!("unreadable header: {e}")))?;
+    check_width(path, record.len())?;
+    let header: Vec<String> = record.iter().map(|h| h.trim().to_owned()).collect();
     let map = column_map(path, &header, schema)?;
     let body = (rdr.position().byte() as usize).min(text.len());
     let chunks = chunks(text.as_bytes(), body, chunk);

@@ -70,6 +70,32 @@ pub trait Reader: Sync {
     ) -> Result<&'static str>;
 }
 
+/// The most columns a header may have. The widest table kefu reads has a
+/// dozen; a header of millions is no export (a binary file, a run-on line)
+/// and would cost gigabytes and a megabyte-long error.
+pub const MAX_HEADER_COLUMNS: usize = 1024;
+
+/// Fails on a header wider than [`MAX_HEADER_COLUMNS`].
+pub fn check_width(path: &Path, columns: usize) -> Result<()> {
+    if columns > MAX_HEADER_COLUMNS {
+        return Err(KefuError::input(
+            path,
+            Some(1),
+            format!("header has {columns} columns; kefu reads at most {MAX_HEADER_COLUMNS} (is this a CSV export?)"),
+        ));
+    }
+    Ok(())
+}
+
+/// A header quoted in an error: its first columns, each cut short.
+fn quote_header(header: &[String]) -> String {
+    let mut shown: Vec<String> = header.iter().take(20).map(|h| h.chars().take(40).collect()).collect();
+    if header.len() > 20 {
+        shown.push(format!("… {} more", header.len() - 20));
+    }
+    shown.join(", ")
+}
+
 /// Maps a file's header to the schema's columns; fails when a required column is missing.
 pub fn column_map(path: &Path, header: &[String], schema: &InputSchema) -> Result<Vec<Option<usize>>> {
     let map: Vec<Option<usize>> = schema
@@ -90,7 +116,7 @@ pub fn column_map(path: &Path, header: &[String], schema: &InputSchema) -> Resul
                 "missing required column(s) {} for {} (header has: {})",
                 missing.join(", "),
                 schema.name,
-                header.join(", ")
+                quote_header(header)
             ),
         ));
     }

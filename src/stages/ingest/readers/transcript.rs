@@ -298,6 +298,20 @@ fn message(m: Parsed, buyer: Option<String>, file_shop: &str) -> Row {
         };
     };
     let from_buyer = m.nick == buyer && !is_agent_nick(&m.nick);
+    // Agent nicks carry the shop (CONTRACT §3); a colon-free nick writes for
+    // the shop only as its main account. Any other is a second buyer with no
+    // 消息对象 line, or a content line shaped like a header (下单时间
+    // 2026-11-14 09:00:00): read as an agent either would invent replies.
+    if !from_buyer && !is_agent_nick(&m.nick) && m.nick != file_shop {
+        return Row::Bad {
+            line: m.line,
+            reason: format!(
+                "transcript: nick {:?} is neither this conversation's buyer ({buyer:?}), an agent (店铺:客服) nor the shop's main account ({file_shop:?}); a second buyer needs its own 消息对象 line",
+                m.nick
+            ),
+            raw,
+        };
+    }
     let (sender, agent, content) = if from_buyer {
         (Sender::Buyer, None, content)
     } else {
