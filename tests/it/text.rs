@@ -152,6 +152,74 @@ fn pii_is_masked_in_outputs() {
     assert!(!html.contains("13812345678") && !html.contains("文三路"));
 }
 
+/// Every form of personal data issue 16 found surviving, embedded in every
+/// kind of sentence around it and sent by buyer and agent: none of its
+/// digits or letters reaches any table or the report. An enumeration over
+/// forms × contexts × senders, so a failure names its case.
+#[test]
+fn no_written_form_of_pii_reaches_any_output() {
+    // (as written, what must not appear anywhere).
+    let forms = [
+        ("138-1234-5678", "1234-5678"),
+        ("138 1234 5678", "1234 5678"),
+        ("+8613812345678", "3812345678"),
+        ("１３８１２３４５６７８", "１２３４５６７８"),
+        ("110105 19491231 002X", "19491231"),
+        ("6222 0212 3456 7890 123", "3456 7890"),
+        ("0571-88886666", "88886666"),
+        ("QQ：918273645", "918273645"),
+        ("vx: zhangsan_1988", "zhangsan_1988"),
+        ("wxid_k9x8c7v6", "k9x8c7v6"),
+        ("收件人：欧阳小明", "欧阳小明"),
+        ("zhang.wei88@qq.com", "wei88"),
+    ];
+    let contexts = [
+        ("", ""),
+        ("我的是", "谢谢"),
+        ("改成 ", " 可以吗？"),
+        ("好的，", "，尽快发货"),
+    ];
+    let f = Fixture::new();
+    let mut rows: Vec<(String, &str, String)> = Vec::new();
+    let mut k = 0;
+    for (form, _) in &forms {
+        for (pre, post) in &contexts {
+            for who in ["buyer", "小美"] {
+                let t = format!("10:{:02}:{:02}", k / 60, k % 60);
+                rows.push((t, who, format!("{pre}{form}{post}")));
+                k += 1;
+            }
+        }
+    }
+    let rows: Vec<(&str, &str, &str)> = rows.iter().map(|(t, w, c)| (t.as_str(), *w, c.as_str())).collect();
+    f.chat("m", "b1", "2026-11-16", &rows);
+    // A reject quoting one in its raw row and reason.
+    f.write(
+        "messages/bad.csv",
+        format!("{HEADER}{SHOP},b2,,buyer,2026-13-01 10:00:00,电话138-1234-5678,text\n"),
+    );
+    let out = f.path().join("out");
+    let o = f.run_cli(&out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let strings = written_strings(&out);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let contents: Vec<&str> = strings
+        .iter()
+        .filter(|(c, _)| c == "messages.content")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(contents.len(), forms.len() * contexts.len() * 2);
+    assert!(
+        contents.contains(&"我的是QQ：***谢谢") && contents.contains(&"收件人：**"),
+        "{contents:?}"
+    );
+    for (form, secret) in &forms {
+        let leaks: Vec<_> = strings.iter().filter(|(_, v)| v.contains(secret)).collect();
+        assert!(leaks.is_empty(), "{form}: {secret} written unmasked: {leaks:?}");
+        assert!(!html.contains(secret), "{form}: {secret} in report.html");
+    }
+}
+
 #[test]
 fn question_intents() {
     let e = engine();

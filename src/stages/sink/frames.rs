@@ -265,7 +265,7 @@ pub fn rejects(r: &[Reject]) -> PolarsResult<DataFrame> {
     FrameBuilder::new(r.len())
         .str(rj::FILE, r.iter().map(|x| &x.file))
         .u64(rj::LINE, r.iter().map(|x| x.line))
-        .str(rj::REASON, r.iter().map(|x| &x.reason))
+        .str(rj::REASON, r.iter().map(|x| mask_pii(&x.reason)))
         .str(rj::RAW, r.iter().map(|x| mask_pii(&x.raw)))
         .build()
 }

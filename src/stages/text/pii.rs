@@ -1,7 +1,12 @@
-//! PII masking, applied to every text column kefu writes: mobile numbers
-//! keep their first digit (`1**********`), ID-card numbers and e-mail
-//! addresses are masked whole, and the street part of an address after
-//! 省/市/区/县 becomes `***`.
+//! PII masking, applied to every text column kefu writes (content,
+//! evidence, tokens, reject rows and reasons, first questions, hot words):
+//! one definition of what is personal, [`spans`], found on the text as
+//! written. Masked: mobile numbers in any writing (`138-1234-5678`,
+//! `138 1234 5678`, `+86`, full-width digits) keep their first digit
+//! (`1**********`); ID-card and bank-card numbers (spaces allowed), e-mail
+//! addresses, QQ numbers, WeChat ids, landlines, the name after 收件人 /
+//! 收货人 / 联系人 / 姓名 and a colon, and the street part of an address after
+//! 省/市/区/县 are masked whole.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -9,51 +14,66 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// A digit as written, ASCII or full-width.
+const D: &str = "[0-9０-９]";
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(&pattern.replace("\\d", D)).expect("built-in PII regex")
+}
+
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("email regex"));
 static STREET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:[\p{Han}A-Za-z0-9--[省市区县镇]]{1,12}?(?:路|街|大道|道|巷|弄|胡同|村|小区|花园|大厦))(?:[0-9一二三四五六七八九十百零-]+(?:号|栋|幢|单元|楼|室|层|号楼)?)*")
+    Regex::new(r"(?:[\p{Han}A-Za-z0-9--[省市区县镇]]{1,12}?(?:路|街|大道|道|巷|弄|胡同|村|小区|花园|大厦))\s*(?:[0-9一二三四五六七八九十百零-]+(?:号|栋|幢|单元|楼|室|层|号楼)?\s*)*")
         .expect("street regex")
 });
+/// Numbers written in groups or with a country code: (regex, mask).
+static GROUPED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    vec![
+        (re(r"(?:\+?86[-\s]?)?1[3-9]\d[-\s]\d{4}[-\s]\d{4}"), "1**********"),
+        (re(r"\+?86[-\s]?1[3-9]\d{9}"), "1**********"),
+        (
+            re(r"\d{6}\s\d{8}\s\d{3}[\dXx]|\d{6}(?:\s\d{4}){3}[\dXx]?"),
+            "******************",
+        ),
+        (re(r"\d{4}(?:[\s-]\d{4}){3}(?:[\s-]?\d{1,3})?"), "****************"),
+        (re(r"0\d{2,3}-\d{7,8}"), "0***-********"),
+    ]
+});
+/// Ids named by a label: the label stays, the id (group 1) is masked.
+static LABELLED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    vec![
+        (re(r"(?i)(?:qq|扣扣)\s*(?:号码|号)?\s*[:：]?\s*([1-9]\d{4,10})"), "***"),
+        (
+            Regex::new(
+                r"(?i)(?:微信|威信|薇信|v信|vx|wx|weixin|wechat)\s*(?:号)?\s*[:：]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})",
+            )
+            .expect("wechat regex"),
+            "***",
+        ),
+        (Regex::new(r"(wxid_[A-Za-z0-9]{4,})").expect("wxid regex"), "wxid_***"),
+        (
+            Regex::new(r"(?:收件人|收货人|联系人|姓名)\s*[:：]\s*(\p{Han}{2,4})").expect("name regex"),
+            "**",
+        ),
+    ]
+});
 
-/// Masks personal data before anything is written: mobile numbers keep their
-/// first digit (`1**********`), ID-card numbers and e-mail addresses are masked
-/// whole, and the street part of an address after 省/市/区/县 becomes `***`.
+/// Masks personal data before anything is written (see the module doc).
 pub fn mask_pii(text: &str) -> Cow<'_, str> {
-    // Most messages hold nothing to mask: skip the scans and the copy.
-    if !text.bytes().any(|b| b.is_ascii_digit() || b == b'@') && !text.contains(['省', '市', '区', '县']) {
+    let spans = spans(text);
+    if spans.is_empty() {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_digit() || (i - start == 17 && matches!(chars[i], 'X' | 'x'))) {
-                i += 1;
-            }
-            let run: String = chars[start..i].iter().collect();
-            let n = i - start;
-            if n == 11 && run.starts_with('1') && matches!(chars[start + 1], '3'..='9') {
-                out.push('1');
-                out.push_str(&"*".repeat(10));
-            } else if n == 18 || n == 15 {
-                out.push_str(&"*".repeat(n));
-            } else {
-                out.push_str(&run);
-            }
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
+    let mut at = 0;
+    for s in &spans {
+        out.push_str(&text[at..s.range.start]);
+        out.push_str(&s.mask);
+        at = s.range.end;
     }
-    let out = EMAIL.replace_all(&out, "***@***").into_owned();
-    if out.contains(['省', '市', '区', '县']) {
-        Cow::Owned(STREET.replace_all(&out, "***").into_owned())
-    } else {
-        Cow::Owned(out)
-    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
 }
 
 /// A stretch of personal data in a text: its byte range and what replaces it.
@@ -63,23 +83,51 @@ pub struct Span {
     pub mask: String,
 }
 
+/// Whether a text may hold personal data at all: most messages do not, and
+/// skip the scans.
+fn may_hold_pii(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'@')
+        || text.contains(['省', '市', '区', '县', '：', ':'])
+        || text.chars().any(|c| ('０'..='９').contains(&c))
+}
+
+/// Whether the match at `r` stands alone: no digit right before or after
+/// (a longer run is some other number, or matched as a whole elsewhere).
+fn isolated(text: &str, r: &Range<usize>) -> bool {
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    !text[..r.start].chars().next_back().is_some_and(digit) && !text[r.end..].chars().next().is_some_and(digit)
+}
+
 /// Where [`mask_pii`] finds personal data in `text`, found on the text as
 /// written (a token list splits an e-mail or an address into pieces that no
 /// longer look like one), sorted and merged where they overlap.
 pub fn spans(text: &str) -> Vec<Span> {
-    if !text.bytes().any(|b| b.is_ascii_digit() || b == b'@') && !text.contains(['省', '市', '区', '县']) {
+    if !may_hold_pii(text) {
         return Vec::new();
     }
     let mut found: Vec<Span> = digit_spans(text);
-    found.extend(EMAIL.find_iter(text).map(|m| Span {
-        range: m.range(),
-        mask: "***@***".into(),
-    }));
+    let span = |range: Range<usize>, mask: &str| Span {
+        range,
+        mask: mask.into(),
+    };
+    for (r, mask) in GROUPED.iter() {
+        found.extend(
+            r.find_iter(text)
+                .map(|m| m.range())
+                .filter(|m| isolated(text, m))
+                .map(|m| span(m, mask)),
+        );
+    }
+    for (r, mask) in LABELLED.iter() {
+        found.extend(
+            r.captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .map(|m| span(m.range(), mask)),
+        );
+    }
+    found.extend(EMAIL.find_iter(text).map(|m| span(m.range(), "***@***")));
     if text.contains(['省', '市', '区', '县']) {
-        found.extend(STREET.find_iter(text).map(|m| Span {
-            range: m.range(),
-            mask: "***".into(),
-        }));
+        found.extend(STREET.find_iter(text).map(|m| span(m.range(), "***")));
     }
     found.sort_by_key(|s| (s.range.start, std::cmp::Reverse(s.range.end)));
     let mut merged: Vec<Span> = Vec::with_capacity(found.len());
@@ -92,29 +140,42 @@ pub fn spans(text: &str) -> Vec<Span> {
     merged
 }
 
-/// Mobile and ID-card numbers: the digit runs [`mask_pii`] masks.
+/// Runs of digits (ASCII or full-width): a mobile (11, or 13 with 86 in
+/// front), an ID card (15 or 18, an X last), a bank card (16, 17 or 19).
 fn digit_spans(text: &str) -> Vec<Span> {
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let ascii = |c: char| {
+        if ('０'..='９').contains(&c) {
+            char::from(b'0' + (c as u32 - '０' as u32) as u8)
+        } else {
+            c
+        }
+    };
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut out = Vec::new();
-    let b = text.as_bytes();
     let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_digit() {
+    while i < chars.len() {
+        if !digit(chars[i].1) {
             i += 1;
             continue;
         }
         let start = i;
-        while i < b.len() && (b[i].is_ascii_digit() || (i - start == 17 && matches!(b[i], b'X' | b'x'))) {
+        while i < chars.len() && (digit(chars[i].1) || (i - start == 17 && matches!(chars[i].1, 'X' | 'x'))) {
             i += 1;
         }
-        let n = i - start;
-        let mask = if n == 11 && b[start] == b'1' && matches!(b[start + 1], b'3'..=b'9') {
-            format!("1{}", "*".repeat(10))
-        } else if n == 18 || n == 15 {
-            "*".repeat(n)
-        } else {
-            continue;
+        let run: Vec<char> = chars[start..i].iter().map(|&(_, c)| ascii(c)).collect();
+        let mobile = |d: &[char]| d.len() == 11 && d[0] == '1' && matches!(d[1], '3'..='9');
+        let mask = match run.len() {
+            11 if mobile(&run) => format!("1{}", "*".repeat(10)),
+            13 if run[..2] == ['8', '6'] && mobile(&run[2..]) => format!("1{}", "*".repeat(10)),
+            n @ (15..=19) => "*".repeat(n),
+            _ => continue,
         };
-        out.push(Span { range: start..i, mask });
+        let end = chars.get(i).map_or(text.len(), |&(b, _)| b);
+        out.push(Span {
+            range: chars[start].0..end,
+            mask,
+        });
     }
     out
 }
@@ -161,6 +222,35 @@ mod tests {
             mask_pii("寄到浙江省杭州市西湖区文三路478号"),
             "寄到浙江省杭州市西湖区***"
         );
+    }
+
+    /// Every form issue 16 found surviving, each embedded in a sentence.
+    #[test]
+    fn masks_every_written_form() {
+        let cases = [
+            ("电话138-1234-5678谢谢", "电话1**********谢谢"),
+            ("电话 138 1234 5678", "电话 1**********"),
+            ("+8613812345678", "1**********"),
+            ("手机１３８１２３４５６７８", "手机1**********"),
+            ("号码8613812345678", "号码1**********"),
+            ("身份证110105 19491231 002X", "身份证******************"),
+            ("卡号6222 0212 3456 7890 123", "卡号****************"),
+            ("卡号6222021234567890123", "卡号*******************"),
+            ("座机0571-88888888", "座机0***-********"),
+            ("加我QQ：12345678", "加我QQ：***"),
+            ("vx: abc_123456", "vx: ***"),
+            ("微信号wxid_ab12cd34", "微信号***"),
+            ("wxid_ab12cd34", "wxid_***"),
+            ("收件人：张小三 电话", "收件人：** 电话"),
+            ("浙江省杭州市西湖区文三路 478号 2单元", "浙江省杭州市西湖区***"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(mask_pii(text), want, "{text}");
+        }
+        // Not personal: an order number, a price, a size, a time.
+        for text in ["订单123456789012 共2件", "¥199.00", "XL码 身高175", "10:30前发货"] {
+            assert_eq!(mask_pii(text), text);
+        }
     }
 
     fn tokens(words: &[&'static str]) -> Vec<(usize, &'static str)> {
