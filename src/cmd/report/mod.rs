@@ -9,7 +9,7 @@
 mod charts;
 mod service;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -63,6 +63,36 @@ fn distinct(r: &Rows, c: Col) -> Vec<String> {
     v
 }
 
+/// Row indices of `r` by the value of column `c`, in row order, the keys
+/// sorted: one pass over the rows, so a section per shop (or per agent)
+/// reads each row once, not once per shop — a vendor's 10,000 shops cost
+/// linear time.
+pub(super) fn groups(r: &Rows, c: Col) -> BTreeMap<String, Vec<usize>> {
+    let mut g: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for i in 0..r.len() {
+        if let Some(v) = r.str(c, i) {
+            match g.get_mut(v) {
+                Some(rows) => rows.push(i),
+                None => {
+                    g.insert(v.to_owned(), vec![i]);
+                }
+            }
+        }
+    }
+    g
+}
+
+/// Row indices of `r` by (shop, agent).
+fn agent_groups(r: &Rows, shop: Col, agent: Col) -> HashMap<(String, String), Vec<usize>> {
+    let mut g: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for i in 0..r.len() {
+        if let (Some(s), Some(a)) = (r.str(shop, i), r.str(agent, i)) {
+            g.entry((s.to_owned(), a.to_owned())).or_default().push(i);
+        }
+    }
+    g
+}
+
 /// The tables the page is built from.
 struct Tables {
     weekly: Rows,
@@ -75,13 +105,20 @@ struct Tables {
     losses: Rows,
     after_sales: Rows,
     reviews: Rows,
+    /// agent_weekly and violations rows by (shop, agent).
+    weekly_by_agent: HashMap<(String, String), Vec<usize>>,
+    violations_by_agent: HashMap<(String, String), Vec<usize>>,
 }
 
 /// Builds the page from the tables under `out`.
 pub fn render(out: &Path) -> Result<String> {
+    let weekly = read_table(out, &aw::TABLE)?;
+    let violations = read_table(out, &vi::TABLE)?;
     let t = Tables {
-        weekly: read_table(out, &aw::TABLE)?,
-        violations: read_table(out, &vi::TABLE)?,
+        weekly_by_agent: agent_groups(&weekly, aw::SHOP_ID, aw::AGENT_ID),
+        violations_by_agent: agent_groups(&violations, vi::SHOP_ID, vi::AGENT_ID),
+        weekly,
+        violations,
         turns: read_table(out, &tn::TABLE)?,
         shop_daily: read_table(out, &sd::TABLE)?,
         intents: read_table(out, &qi::TABLE)?,
@@ -110,8 +147,8 @@ svg text{{font-family:{FONT};font-size:12px;fill:#333}} .ev{{font-size:12px;colo
         esc(&weeks.join(", ")),
         esc(&latest)
     );
-    for shop in distinct(&t.weekly, aw::SHOP_ID) {
-        let rows = leaderboard(&mut h, &t.weekly, &shop, &latest);
+    for (shop, rows) in groups(&t.weekly, aw::SHOP_ID) {
+        let rows = leaderboard(&mut h, &t.weekly, &shop, &rows, &latest);
         cards(&mut h, &t, &shop, &latest, &rows);
     }
     service::workload(&mut h, &t.weekly, &latest);
@@ -126,10 +163,12 @@ svg text{{font-family:{FONT};font-size:12px;fill:#333}} .ev{{font-size:12px;colo
 }
 
 /// The shop's leaderboard for the latest week; returns its rows, best first.
-fn leaderboard(h: &mut String, w: &Rows, shop: &str, latest: &str) -> Vec<usize> {
+fn leaderboard(h: &mut String, w: &Rows, shop: &str, shop_rows: &[usize], latest: &str) -> Vec<usize> {
     let _ = write!(h, "<h2>{} · {} 排行榜</h2>", esc(shop), esc(latest));
-    let mut rows: Vec<usize> = (0..w.len())
-        .filter(|&i| w.str(aw::SHOP_ID, i) == Some(shop) && w.str(aw::WEEK, i) == Some(latest))
+    let mut rows: Vec<usize> = shop_rows
+        .iter()
+        .copied()
+        .filter(|&i| w.str(aw::WEEK, i) == Some(latest))
         .collect();
     rows.sort_by_key(|&i| w.u32(aw::RANK, i).unwrap_or(0));
     h.push_str("<table><tr><th>排名</th><th class=\"l\">客服</th><th>得分</th><th>排名变化</th><th>询单</th><th>转化率</th><th>销售额</th><th>客单价</th><th>付款流失</th><th>催付成功</th><th>退款率</th><th>指标完成</th><th>首响</th><th>首问有效回复</th><th>平响</th><th>3分钟回复率</th><th>等</th><th>想</th><th>烦</th></tr>");
@@ -200,9 +239,13 @@ fn cards(h: &mut String, t: &Tables, shop: &str, latest: &str, rows: &[usize]) {
                 w.num(*points, i).map(|v| (label.to_string(), v))
             })
             .collect();
-        let mut trend: Vec<(String, f64)> = (0..w.len())
-            .filter(|&k| w.str(aw::SHOP_ID, k) == Some(shop) && w.str(aw::AGENT_ID, k) == Some(agent))
-            .map(|k| {
+        let key = (shop.to_owned(), agent.to_owned());
+        let mut trend: Vec<(String, f64)> = t
+            .weekly_by_agent
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|&k| {
                 (
                     w.str(aw::WEEK, k).unwrap_or_default().to_owned(),
                     w.num(aw::SCORE, k).unwrap_or(0.0),
@@ -219,7 +262,8 @@ fn cards(h: &mut String, t: &Tables, shop: &str, latest: &str, rows: &[usize]) {
             sparkline(&trend),
             hbars(&comps, "#19a979", |x| format!("{x:.0}")),
         );
-        worst_violations(h, &t.violations, shop, agent, latest);
+        let theirs = t.violations_by_agent.get(&key).map_or(&[][..], Vec::as_slice);
+        worst_violations(h, &t.violations, theirs, latest);
         h.push_str("</div>");
     }
     h.push_str("</div>");
@@ -227,11 +271,9 @@ fn cards(h: &mut String, t: &Tables, shop: &str, latest: &str, rows: &[usize]) {
 
 /// The agent's three worst violations of the latest week: annoy, then wait,
 /// then think, each by its value.
-fn worst_violations(h: &mut String, v: &Rows, shop: &str, agent: &str, latest: &str) {
+fn worst_violations(h: &mut String, v: &Rows, theirs: &[usize], latest: &str) {
     let in_week = |k: usize| v.date(vi::DATE, k).map(time::iso_week).as_deref() == Some(latest);
-    let mut vs: Vec<usize> = (0..v.len())
-        .filter(|&k| v.str(vi::SHOP_ID, k) == Some(shop) && v.str(vi::AGENT_ID, k) == Some(agent) && in_week(k))
-        .collect();
+    let mut vs: Vec<usize> = theirs.iter().copied().filter(|&k| in_week(k)).collect();
     let rank = |c: Option<&str>| match c {
         Some("annoy") => 0,
         Some("wait") => 1,
@@ -262,10 +304,10 @@ fn worst_violations(h: &mut String, v: &Rows, shop: &str, agent: &str, latest: &
 fn response_times(h: &mut String, t: &Rows) {
     const BUCKETS: [&str; 6] = ["≤10s", "10–30s", "30–60s", "1–3分", "3–10分", ">10分"];
     let mut series = Vec::new();
-    for shop in distinct(t, tn::SHOP_ID) {
+    for (shop, rows) in groups(t, tn::SHOP_ID) {
         let mut counts = vec![0.0; BUCKETS.len()];
-        for i in 0..t.len() {
-            if t.str(tn::SHOP_ID, i) != Some(shop.as_str()) || t.bool(tn::IN_SERVICE_HOURS, i) != Some(true) {
+        for i in rows {
+            if t.bool(tn::IN_SERVICE_HOURS, i) != Some(true) {
                 continue;
             }
             if let Some(r) = t.f64(tn::RESPONSE_SECS, i) {
@@ -288,13 +330,8 @@ fn response_times(h: &mut String, t: &Rows) {
 /// The 询单 funnel and silent orders over the whole period.
 fn funnel(h: &mut String, sd_rows: &Rows) {
     h.push_str("<h2>询单漏斗与静默下单</h2><div class=\"cards\">");
-    for shop in distinct(sd_rows, sd::SHOP_ID) {
-        let sum = |c: Col| {
-            (0..sd_rows.len())
-                .filter(|&i| sd_rows.str(sd::SHOP_ID, i) == Some(shop.as_str()))
-                .map(|i| sd_rows.num(c, i).unwrap_or(0.0))
-                .sum::<f64>()
-        };
+    for (shop, rows) in groups(sd_rows, sd::SHOP_ID) {
+        let sum = |c: Col| rows.iter().map(|&i| sd_rows.num(c, i).unwrap_or(0.0)).sum::<f64>();
         let funnel = vec![
             ("接待人数".to_string(), sum(sd::BUYERS)),
             ("询单人数".to_string(), sum(sd::INQUIRIES)),
@@ -334,13 +371,10 @@ fn funnel(h: &mut String, sd_rows: &Rows) {
 fn losses(h: &mut String, l: &Rows, latest: &str) {
     let _ = write!(h, "<h2>这周的等/想/烦花了多少钱（{}）</h2>", esc(latest));
     h.push_str("<p class=\"muted\">同店、同周、同问题意图的可比询单相比：有该问题的询单转化率低多少，按本周客单价折算。这是关联，不是因果证明。</p>");
-    for shop in distinct(l, lr::SHOP_ID) {
-        let mut rows: Vec<usize> = (0..l.len())
-            .filter(|&i| {
-                l.str(lr::SHOP_ID, i) == Some(shop.as_str())
-                    && l.str(lr::WEEK, i) == Some(latest)
-                    && l.str(lr::FACTOR_KIND, i) == Some("rule")
-            })
+    for (shop, rows) in groups(l, lr::SHOP_ID) {
+        let mut rows: Vec<usize> = rows
+            .into_iter()
+            .filter(|&i| l.str(lr::WEEK, i) == Some(latest) && l.str(lr::FACTOR_KIND, i) == Some("rule"))
             .collect();
         rows.sort_by(|&a, &b| {
             let v = |i| l.f64(lr::LOST_SALES_EST, i).unwrap_or(0.0);
@@ -381,20 +415,21 @@ fn losses(h: &mut String, l: &Rows, latest: &str) {
 /// Question intents over the period and the latest week's buyer hot words.
 fn topics(h: &mut String, it: &Rows, hot: &Rows, latest: &str) {
     h.push_str("<h2>买家问什么：意图与热词</h2><div class=\"cards\">");
-    for shop in distinct(it, qi::SHOP_ID) {
+    let hot_by_shop = groups(hot, hw::SHOP_ID);
+    for (shop, rows) in groups(it, qi::SHOP_ID) {
         let mut by: BTreeMap<String, f64> = BTreeMap::new();
-        for i in (0..it.len()).filter(|&i| it.str(qi::SHOP_ID, i) == Some(shop.as_str())) {
+        for i in rows {
             *by.entry(it.str(qi::INTENT, i).unwrap_or_default().to_owned())
                 .or_default() += it.num(qi::QUESTIONS, i).unwrap_or(0.0);
         }
         let mut items: Vec<(String, f64)> = by.into_iter().collect();
         items.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let mut words: Vec<(String, f64)> = (0..hot.len())
-            .filter(|&i| {
-                hot.str(hw::SHOP_ID, i) == Some(shop.as_str())
-                    && hot.str(hw::SENDER, i) == Some("buyer")
-                    && hot.str(hw::WEEK, i) == Some(latest)
-            })
+        let mut words: Vec<(String, f64)> = hot_by_shop
+            .get(&shop)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| hot.str(hw::SENDER, i) == Some("buyer") && hot.str(hw::WEEK, i) == Some(latest))
             .map(|i| {
                 (
                     hot.str(hw::WORD, i).unwrap_or_default().to_owned(),
@@ -418,9 +453,9 @@ fn topics(h: &mut String, it: &Rows, hot: &Rows, latest: &str) {
 /// Inquiries per day by weekday and hour, a heat map per shop.
 fn load(h: &mut String, l: &Rows) {
     h.push_str("<h2>每小时询单量（日均）</h2>");
-    for shop in distinct(l, hl::SHOP_ID) {
-        let cells: Vec<(u32, u32, f64)> = (0..l.len())
-            .filter(|&i| l.str(hl::SHOP_ID, i) == Some(shop.as_str()))
+    for (shop, rows) in groups(l, hl::SHOP_ID) {
+        let cells: Vec<(u32, u32, f64)> = rows
+            .into_iter()
             .map(|i| {
                 (
                     l.u32(hl::WEEKDAY, i).unwrap_or(1),

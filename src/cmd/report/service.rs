@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::charts::hbars;
-use super::{distinct, esc, fmt_opt, pct};
+use super::{esc, fmt_opt, groups, pct};
 use crate::core::schema::{after_sales_reasons as ar, agent_weekly as aw, review_reasons as rr, Col, Rows};
 
 /// `n / d` as "n/d", or — when the input behind it is absent (null).
@@ -20,9 +20,10 @@ fn of(w: &Rows, n: Col, d: Col, i: usize) -> String {
 pub fn workload(h: &mut String, w: &Rows, latest: &str) {
     let _ = write!(h, "<h2>工作量与服务（{}）</h2>", esc(latest));
     h.push_str("<p class=\"muted\">平响(平台) 按淘宝口径：服务时间内未回复的轮次按 600 秒计；平响(已回复) 只算已回复的轮次。满意度与中差评来自可选的 ratings / reviews 输入，未提供时为 —。</p>");
-    for shop in distinct(w, aw::SHOP_ID) {
-        let mut rows: Vec<usize> = (0..w.len())
-            .filter(|&i| w.str(aw::SHOP_ID, i) == Some(shop.as_str()) && w.str(aw::WEEK, i) == Some(latest))
+    for (shop, rows) in groups(w, aw::SHOP_ID) {
+        let mut rows: Vec<usize> = rows
+            .into_iter()
+            .filter(|&i| w.str(aw::WEEK, i) == Some(latest))
             .collect();
         rows.sort_by_key(|&i| w.str(aw::AGENT_ID, i).map(str::to_owned));
         let _ = write!(h, "<h3>{}</h3>", esc(&shop));
@@ -71,20 +72,23 @@ pub fn workload(h: &mut String, w: &Rows, latest: &str) {
 /// reviews input is given.
 pub fn reasons(h: &mut String, a: &Rows, r: &Rows, latest: &str) {
     let _ = write!(h, "<h2>售后与差评原因（{}）</h2><div class=\"cards\">", esc(latest));
-    for shop in distinct(a, ar::SHOP_ID) {
-        let in_week =
-            |t: &Rows, s: Col, wk: Col, i: usize| t.str(s, i) == Some(shop.as_str()) && t.str(wk, i) == Some(latest);
+    let reviews_by_shop = groups(r, rr::SHOP_ID);
+    for (shop, rows) in groups(a, ar::SHOP_ID) {
         let mut chats: Vec<(String, f64)> = Vec::new();
         let mut no_fix: Vec<(String, f64)> = Vec::new();
-        for i in (0..a.len()).filter(|&i| in_week(a, ar::SHOP_ID, ar::WEEK, i)) {
+        for i in rows.into_iter().filter(|&i| a.str(ar::WEEK, i) == Some(latest)) {
             let reason = a.str(ar::REASON, i).unwrap_or_default().to_owned();
             chats.push((reason.clone(), a.u32(ar::SESSIONS, i).unwrap_or(0) as f64));
             no_fix.push((reason, a.f64(ar::NO_SOLUTION_RATE, i).unwrap_or(0.0) * 100.0));
         }
         chats.sort_by(|x, y| y.1.total_cmp(&x.1));
         no_fix.sort_by(|x, y| y.1.total_cmp(&x.1));
-        let mut reviews: Vec<(String, f64)> = (0..r.len())
-            .filter(|&i| in_week(r, rr::SHOP_ID, rr::WEEK, i))
+        let mut reviews: Vec<(String, f64)> = reviews_by_shop
+            .get(&shop)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| r.str(rr::WEEK, i) == Some(latest))
             .map(|i| {
                 let reason = r.str(rr::REASON, i).unwrap_or_default().to_owned();
                 (reason, r.u32(rr::BAD_REVIEWS, i).unwrap_or(0) as f64)

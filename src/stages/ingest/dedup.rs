@@ -17,17 +17,26 @@ fn count_dup(file: &mut InputFile) {
 /// Removes exact duplicate messages, keeping the first in file order.
 /// `messages` must be sorted by (shop, buyer, ts, file order): duplicates
 /// then sit within one run of equal (shop, buyer, ts). Marked first and
-/// removed in place: no second copy of the messages.
+/// removed in place: no second copy of the messages. Within a run the
+/// keys seen go in a hash set, so a run of many messages in one second (a
+/// bulk import, a bot) costs linear time, not quadratic; a run of one, the
+/// common case, hashes nothing.
 pub fn messages(messages: &mut Vec<Message>, files: &mut [InputFile]) {
     let mut dup = vec![false; messages.len()];
     let mut run_start = 0usize;
+    let mut seen = HashSet::new();
     for i in 0..messages.len() {
         let m = &messages[i];
         let head = &messages[run_start];
-        if head.shop_id != m.shop_id || head.buyer_id != m.buyer_id || head.ts != m.ts {
+        if i == run_start || head.shop_id != m.shop_id || head.buyer_id != m.buyer_id || head.ts != m.ts {
             run_start = i;
+            seen.clear();
+            continue;
         }
-        if (run_start..i).any(|j| !dup[j] && messages[j].dedup_key() == m.dedup_key()) {
+        if seen.is_empty() {
+            seen.insert(head.dedup_key());
+        }
+        if !seen.insert(m.dedup_key()) {
             dup[i] = true;
             count_dup(&mut files[m.file_idx as usize]);
         }

@@ -19,8 +19,71 @@ pub struct Cx<'a> {
     pub messages: &'a [Message],
     pub text: &'a [MessageText],
     pub m: &'a Metrics,
+    /// Looks ahead from each message, computed once a session so no rule
+    /// scans to the session's end from every message (a 60 k-message
+    /// session must cost linear time).
+    pub ahead: Ahead,
     enabled: RuleBits,
     out: Vec<Violation>,
+}
+
+/// Per message of the session (index `i - s.msgs.start`): what comes after it.
+pub struct Ahead {
+    start: usize,
+    /// The next agent message after it.
+    next_agent: Vec<Option<usize>>,
+    /// The next substantive agent message after it.
+    next_answer: Vec<Option<usize>>,
+    /// Whether a buyer message from it on asks, states a problem or complains.
+    asks_from: Vec<bool>,
+}
+
+impl Ahead {
+    fn new(s: &Session, messages: &[Message], text: &[MessageText]) -> Ahead {
+        let n = s.msgs.len();
+        let (mut next_agent, mut next_answer, mut asks_from) = (vec![None; n], vec![None; n], vec![false; n]);
+        let (mut agent, mut answer, mut asks) = (None, None, false);
+        for k in (0..n).rev() {
+            let i = s.msgs.start + k;
+            next_agent[k] = agent;
+            next_answer[k] = answer;
+            let f = &text[i].flags;
+            match messages[i].sender {
+                Sender::Agent => {
+                    agent = Some(i);
+                    if f.is_substantive {
+                        answer = Some(i);
+                    }
+                }
+                Sender::Buyer => {
+                    asks |= f.is_question || f.has_problem || text[i].triggers.contains(RuleId::Complaint);
+                }
+                Sender::Bot | Sender::System => {}
+            }
+            asks_from[k] = asks;
+        }
+        Ahead {
+            start: s.msgs.start,
+            next_agent,
+            next_answer,
+            asks_from,
+        }
+    }
+
+    /// The first agent message after `i`.
+    pub fn next_agent(&self, i: usize) -> Option<usize> {
+        self.next_agent[i - self.start]
+    }
+
+    /// The first substantive agent message after `i`.
+    pub fn next_answer(&self, i: usize) -> Option<usize> {
+        self.next_answer[i - self.start]
+    }
+
+    /// Whether the buyer asks, states a problem or complains from `i` on.
+    pub fn asks_from(&self, i: usize) -> bool {
+        self.asks_from[i - self.start]
+    }
 }
 
 impl Cx<'_> {
@@ -42,7 +105,6 @@ impl Cx<'_> {
         }
     }
 
-    /// Whether message `i` hits rule `r`'s lexicon.
     /// Whether message `i` can charge rule `r` (its lexicon, `=` entries
     /// only when they are the whole message).
     pub fn hit(&self, i: usize, r: RuleId) -> bool {
@@ -51,14 +113,16 @@ impl Cx<'_> {
 
     /// The agent responsible at a message: the agent of the turn it belongs to.
     pub fn turn_agent(&self, i: usize) -> Option<Name> {
-        self.turns
-            .iter()
-            .rev()
-            .find(|t| t.first_msg <= i)
-            .and_then(|t| t.agent_id.clone())
+        // Turns are in message order: a binary search, not a scan per message.
+        let k = self.turns.partition_point(|t| t.first_msg <= i);
+        k.checked_sub(1)
+            .and_then(|k| self.turns[k].agent_id.clone())
             .or_else(|| self.s.first_agent_id.clone())
     }
 }
+
+/// How many sends of one reply `canned_repeat` remembers.
+pub const REPLIES_KEPT: usize = 64;
 
 /// What the walk has seen of the session so far.
 #[derive(Default)]
@@ -77,8 +141,10 @@ pub struct Walk<'a> {
     /// An agent apologised / offered a remedy.
     pub apology: bool,
     pub remedy: bool,
-    /// Agent replies so far: (agent, text, the question it answered).
-    pub replies: Vec<(Option<&'a str>, &'a str, Option<usize>)>,
+    /// Agent replies so far by (agent, text): the questions each answered,
+    /// the first [`REPLIES_KEPT`] of them (a bot that sends one text ten
+    /// thousand times must not cost its square).
+    pub replies: std::collections::HashMap<(Option<&'a str>, &'a str), Vec<Option<usize>>>,
 }
 
 impl<'a> Walk<'a> {
@@ -108,8 +174,13 @@ impl<'a> Walk<'a> {
                 if tx.flags.is_substantive && !tx.is_pushback() {
                     self.last_substantive = Some(i);
                 }
-                self.replies
-                    .push((msg.agent_id.as_deref(), msg.content.trim(), self.last_question));
+                let sent = self
+                    .replies
+                    .entry((msg.agent_id.as_deref(), msg.content.trim()))
+                    .or_default();
+                if sent.len() < REPLIES_KEPT {
+                    sent.push(self.last_question);
+                }
                 self.apology |= tx.hits.contains(RuleId::NoApology);
                 self.remedy |= tx.hits.contains(RuleId::NoSolution) || tx.flags.takes_step;
             }
@@ -135,6 +206,7 @@ pub fn session_violations(
         messages,
         text,
         m,
+        ahead: Ahead::new(s, messages, text),
         enabled,
         out: Vec::new(),
     };

@@ -51,6 +51,9 @@ pub fn asks_again(a: &MessageText, b: &MessageText, threshold: f64) -> bool {
     same_topic || similarity(a, b) >= threshold
 }
 
+/// How many earlier questions a buyer question is compared with.
+const REPEAT_LOOKBACK: usize = 64;
+
 /// The buyer asks again what an earlier question asked, with no substantive
 /// answer since.
 pub fn buyer(cx: &mut Cx, walk: &Walk, i: usize) {
@@ -59,11 +62,16 @@ pub fn buyer(cx: &mut Cx, walk: &Walk, i: usize) {
         return;
     }
     let threshold = cx.m.repeat_similarity;
+    // Only questions since the last real answer, newest first, and at most
+    // REPEAT_LOOKBACK of them: a repeat is asked close by, and a session of
+    // thousands of unanswered questions must not cost their square.
     let again = walk
         .questions
         .iter()
         .rev()
-        .find(|&&q| walk.last_substantive.is_none_or(|a| a < q) && asks_again(&cx.text[q], tx, threshold));
+        .take_while(|&&q| walk.last_substantive.is_none_or(|a| a < q))
+        .take(REPEAT_LOOKBACK)
+        .find(|&&q| asks_again(&cx.text[q], tx, threshold));
     if let Some(&q) = again {
         let sim = similarity(&cx.text[q], tx);
         cx.fire(RuleId::RepeatQuestion, cx.turn_agent(i), i, Some(sim), Some(threshold));
@@ -93,17 +101,14 @@ pub fn agent(cx: &mut Cx, walk: &Walk, i: usize) {
         return;
     }
     // The same words sent as the answer to a different question.
-    let same = walk.replies.iter().filter(|(a, t, q)| {
-        *a == msg.agent_id.as_deref()
-            && *t == reply
-            && match (q, walk.last_question) {
-                (Some(q), Some(lq)) => {
-                    // A paraphrase of the same question deserves the same
-                    // answer, so sameness is judged leniently here.
-                    *q != lq && !asks_again(&cx.text[*q], &cx.text[lq], cx.m.repeat_similarity / 2.0)
-                }
-                _ => false,
-            }
+    let sent = walk.replies.get(&(msg.agent_id.as_deref(), reply));
+    let same = sent.into_iter().flatten().filter(|q| match (q, walk.last_question) {
+        (Some(q), Some(lq)) => {
+            // A paraphrase of the same question deserves the same answer, so
+            // sameness is judged leniently here.
+            *q != lq && !asks_again(&cx.text[*q], &cx.text[lq], cx.m.repeat_similarity / 2.0)
+        }
+        _ => false,
     });
     let n = same.count();
     if n > 0 {

@@ -3,7 +3,6 @@
 //! `quiet_after_transfer`.
 
 use super::context::{Cx, Walk};
-use crate::core::model::Sender;
 use crate::core::registry::RuleId;
 use crate::core::time::secs;
 
@@ -25,19 +24,10 @@ pub fn turns(cx: &mut Cx) {
                 cx.fire(RuleId::SlowReply, t.agent_id.clone(), t.first_msg, Some(x), th);
             }
         }
-        if !t.answered() && t.asks && awaits_answer(cx, t.first_msg) {
+        if !t.answered() && t.asks && cx.ahead.asks_from(t.first_msg) {
             cx.fire(RuleId::Unanswered, t.agent_id.clone(), t.first_msg, None, None);
         }
     }
-}
-
-/// Whether the buyer's messages from `from` to the session's end ask, state a
-/// problem or complain: a remark (好失望, 美了) left last needs no answer.
-fn awaits_answer(cx: &Cx, from: usize) -> bool {
-    (from..cx.s.msgs.end).any(|j| {
-        let f = &cx.text[j].flags;
-        cx.messages[j].sender == Sender::Buyer && (f.is_question || f.has_problem || cx.hit(j, RuleId::Complaint))
-    })
 }
 
 /// The first question answered only after `stall_rounds_min` filler messages.
@@ -75,7 +65,7 @@ fn quiet_after_transfer(cx: &mut Cx, i: usize) {
     let (msgs, m) = (cx.messages, cx.m);
     let msg = &msgs[i];
     let limit = msg.ts + (m.reply_slow_secs * 1000.0) as i64;
-    let next = (i + 1..cx.s.msgs.end).find(|&j| msgs[j].sender == Sender::Agent);
+    let next = cx.ahead.next_agent(i);
     if next.is_none_or(|j| msgs[j].ts > limit) {
         let value = next.map(|j| secs(msgs[j].ts - msg.ts));
         let agent = next
@@ -90,7 +80,7 @@ fn missed_follow_up(cx: &mut Cx, i: usize) {
     let (msgs, m) = (cx.messages, cx.m);
     let msg = &msgs[i];
     let limit = msg.ts + (m.follow_up_secs * 1000.0) as i64;
-    let next = (i + 1..cx.s.msgs.end).find(|&j| msgs[j].sender == Sender::Agent && cx.text[j].flags.is_substantive);
+    let next = cx.ahead.next_answer(i);
     if next.is_none_or(|j| msgs[j].ts > limit) {
         let value = next.map(|j| secs(msgs[j].ts - msg.ts));
         cx.fire(
