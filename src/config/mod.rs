@@ -243,14 +243,19 @@ impl PipelineConfig {
                 Some(false) => enabled.remove(rule),
                 None => {}
             }
-            if let Some(p) = rc.lexicon.as_ref().filter(|_| enabled.contains(rule)) {
+            // A named file must exist even for a rule that is off (a typo
+            // should not wait until the rule is switched on); it is read
+            // only when the rule runs.
+            if let Some(p) = &rc.lexicon {
                 if !p.is_file() {
                     return Err(KefuError::config(
                         format!("[rules.{id}] lexicon"),
                         format!("lexicon file {} not found", p.display()),
                     ));
                 }
-                lexicons.insert(rule, p.clone());
+                if enabled.contains(rule) {
+                    lexicons.insert(rule, p.clone());
+                }
             }
         }
         Ok(settings::Rules { enabled, lexicons })

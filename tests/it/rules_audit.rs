@@ -268,8 +268,9 @@ fn precision(audit: &[&Audited], now: &std::collections::BTreeSet<&Charge>) -> B
     out
 }
 
-/// The least audited charges a default-on rule needs before its precision is held to the target.
-const MIN_AUDITED: u32 = 3;
+/// The least audited charges a default-on rule needs before its precision
+/// is held to the target: any, since a rule on by default must show it.
+const MIN_AUDITED: u32 = 1;
 const TARGET: f64 = 0.90;
 
 /// Precision per rule with a 95 % Wilson interval, for each draw, on what the
