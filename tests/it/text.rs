@@ -220,6 +220,52 @@ fn no_written_form_of_pii_reaches_any_output() {
     }
 }
 
+/// A buyer nick that is a phone number or an e-mail is written masked in
+/// every id column, the same way everywhere, so sessions, messages, turns,
+/// violations and orders still join (issue 16, item 1).
+#[test]
+fn buyer_nicks_that_are_pii_are_masked_and_still_join() {
+    let f = Fixture::new();
+    f.chat(
+        "a",
+        "13812345678",
+        "2026-11-16",
+        &[("10:00:00", "buyer", "有货吗"), ("10:01:00", "小美", "有的亲")],
+    );
+    f.chat(
+        "b",
+        "zhang.wei88@qq.com",
+        "2026-11-16",
+        &[("11:00:00", "buyer", "能便宜吗"), ("11:00:20", "小美", "可以用券")],
+    );
+    f.orders(&[("O1", "13812345678", "2026-11-16 12:00:00", "2026-11-16 12:01:00", "99")]);
+    let out = f.path().join("out");
+    let o = f.run_cli(&out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let strings = written_strings(&out);
+    for raw in ["12345678", "zhang", "wei88"] {
+        let leaks: Vec<_> = strings.iter().filter(|(_, v)| v.contains(raw)).collect();
+        assert!(leaks.is_empty(), "{raw} written unmasked: {leaks:?}");
+    }
+    let col = |c: &str| -> std::collections::BTreeSet<String> {
+        strings.iter().filter(|(n, _)| n == c).map(|(_, v)| v.clone()).collect()
+    };
+    let buyers = col("sessions.buyer_id");
+    assert_eq!(buyers.len(), 2, "{buyers:?}");
+    assert!(buyers.iter().any(|b| b.starts_with("1**********~")), "{buyers:?}");
+    assert!(buyers.iter().any(|b| b.starts_with("***@***~")), "{buyers:?}");
+    let sessions = col("sessions.session_id");
+    for c in [
+        "messages.session_id",
+        "turns.session_id",
+        "order_attribution.session_id",
+    ] {
+        assert!(col(c).is_subset(&sessions), "{c}: {:?} vs {sessions:?}", col(c));
+    }
+    assert!(col("order_attribution.buyer_id").is_subset(&buyers));
+    assert_eq!(col("order_attribution.session_id").len(), 1);
+}
+
 #[test]
 fn question_intents() {
     let e = engine();

@@ -19,7 +19,7 @@ use crate::stages::conversion::Attribution;
 use crate::stages::marts::Marts;
 use crate::stages::rules::Violation;
 use crate::stages::sessions::Conversations;
-use crate::stages::text::{mask_pii, MessageText, TextEngine};
+use crate::stages::text::{mask_id, mask_pii, MessageText, TextEngine};
 
 /// Rows `rows` of the `sessions` table (the sink writes large tables in slices).
 pub fn sessions(
@@ -39,8 +39,8 @@ pub fn sessions(
     let idx = 0..s.len();
     FrameBuilder::new(s.len())
         .str(ss::SHOP_ID, s.iter().map(|x| &x.shop_id))
-        .str(ss::SESSION_ID, s.iter().map(|x| &x.session_id))
-        .str(ss::BUYER_ID, s.iter().map(|x| &x.buyer_id))
+        .str(ss::SESSION_ID, s.iter().map(|x| mask_id(&x.session_id)))
+        .str(ss::BUYER_ID, s.iter().map(|x| mask_id(&x.buyer_id)))
         .opt_str(ss::FIRST_AGENT_ID, s.iter().map(|x| x.first_agent_id.as_deref()))
         .datetime(ss::STARTED_AT, s.iter().map(|x| x.started_local))
         .datetime(ss::ENDED_AT, s.iter().map(|x| x.ended_local))
@@ -87,8 +87,8 @@ pub fn turns(conv: &Conversations, rows: Range<usize>) -> PolarsResult<DataFrame
     let s = &conv.sessions;
     FrameBuilder::new(t.len())
         .str(tn::SHOP_ID, t.iter().map(|x| &s[x.session].shop_id))
-        .str(tn::SESSION_ID, t.iter().map(|x| &s[x.session].session_id))
-        .str(tn::BUYER_ID, t.iter().map(|x| &s[x.session].buyer_id))
+        .str(tn::SESSION_ID, t.iter().map(|x| mask_id(&s[x.session].session_id)))
+        .str(tn::BUYER_ID, t.iter().map(|x| mask_id(&s[x.session].buyer_id)))
         .u32(tn::TURN_NO, t.iter().map(|x| x.turn_no))
         .u32(
             tn::MSG_NO,
@@ -124,9 +124,9 @@ pub fn messages(
     let ids = || {
         FrameBuilder::new(n)
             .str(ms::SHOP_ID, m.iter().map(|x| &x.shop_id))
-            .str(ms::SESSION_ID, idx.clone().map(|i| &session(i).session_id))
+            .str(ms::SESSION_ID, idx.clone().map(|i| mask_id(&session(i).session_id)))
             .u32(ms::MSG_NO, idx.clone().map(|i| (i - session(i).msgs.start) as u32 + 1))
-            .str(ms::BUYER_ID, m.iter().map(|x| &x.buyer_id))
+            .str(ms::BUYER_ID, m.iter().map(|x| mask_id(&x.buyer_id)))
             .opt_str(ms::AGENT_ID, m.iter().map(|x| x.agent_id.as_deref()))
             .str(ms::SENDER, m.iter().map(|x| x.sender.as_str()))
             .datetime(ms::SENT_AT, m.iter().map(|x| x.local))
@@ -198,7 +198,7 @@ pub fn violations(
     let s = &conv.sessions;
     FrameBuilder::new(v.len())
         .str(vi::SHOP_ID, v.iter().map(|x| &s[x.session].shop_id))
-        .str(vi::SESSION_ID, v.iter().map(|x| &s[x.session].session_id))
+        .str(vi::SESSION_ID, v.iter().map(|x| mask_id(&s[x.session].session_id)))
         .opt_str(vi::AGENT_ID, v.iter().map(|x| x.agent_id.as_deref()))
         .str(vi::CATEGORY, v.iter().map(|x| x.category().as_str()))
         .str(vi::RULE, v.iter().map(|x| x.rule.name()))
@@ -206,7 +206,7 @@ pub fn violations(
         .str(vi::EVIDENCE, v.iter().map(|x| mask_pii(&messages[x.msg].content)))
         .opt_f64(vi::VALUE, v.iter().map(|x| x.value))
         .opt_f64(vi::THRESHOLD, v.iter().map(|x| x.threshold))
-        .str(vi::BUYER_ID, v.iter().map(|x| &s[x.session].buyer_id))
+        .str(vi::BUYER_ID, v.iter().map(|x| mask_id(&s[x.session].buyer_id)))
         .str(vi::SENDER, v.iter().map(|x| messages[x.msg].sender.as_str()))
         .u32(
             vi::MSG_NO,
@@ -229,14 +229,14 @@ pub fn order_attribution(
     FrameBuilder::new(a.len())
         .str(oa::SHOP_ID, a.iter().map(|x| &o(x).shop_id))
         .str(oa::ORDER_ID, a.iter().map(|x| &o(x).order_id))
-        .str(oa::BUYER_ID, a.iter().map(|x| &o(x).buyer_id))
+        .str(oa::BUYER_ID, a.iter().map(|x| mask_id(&o(x).buyer_id)))
         .datetime(oa::CREATED_AT, a.iter().map(|x| o(x).created_local))
         .opt_datetime(oa::PAID_AT, a.iter().map(|x| o(x).paid_local))
         .f64(oa::AMOUNT, a.iter().map(|x| yuan(o(x).amount_fen)))
         .opt_str(oa::AGENT_ID, a.iter().map(|x| x.agent_id.as_deref()))
         .opt_str(
             oa::SESSION_ID,
-            a.iter().map(|x| x.session.map(|i| s[i].session_id.as_str())),
+            a.iter().map(|x| x.session.map(|i| mask_id(&s[i].session_id))),
         )
         .bool(oa::IS_SILENT, a.iter().map(|x| x.is_silent))
         .bool(oa::IS_PAID, a.iter().map(|x| o(x).paid_ts.is_some()))

@@ -17,5 +17,5 @@ pub mod words;
 pub use engine::{TextEngine, Tokens};
 pub use flags::Flags;
 pub use pass::{review_reasons, understand, MessageText};
-pub use pii::mask_pii;
+pub use pii::{mask_id, mask_pii};
 pub use words::WordCounts;
