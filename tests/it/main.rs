@@ -8,6 +8,7 @@ mod conversion;
 mod feedback;
 mod golden;
 mod helpers;
+mod hostile;
 mod ingest;
 mod labels;
 mod money;

@@ -38,13 +38,11 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok((s.to_owned(), "utf-8")),
         Err(_) if mostly_utf8(bytes) => mixed(bytes),
-        Err(utf8_err) => {
+        Err(_) => {
             let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
             if had_errors {
-                Err(format!(
-                    "neither UTF-8 (invalid at byte {}) nor GB18030/GBK text",
-                    utf8_err.valid_up_to()
-                ))
+                // A GBK export with a few broken lines (cut mid-character).
+                mixed(bytes)
             } else {
                 Ok((text.into_owned(), "gb18030"))
             }
@@ -69,12 +67,14 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
 }
 
 /// Each line in its own encoding: UTF-8 where it is, else GB18030 (a line
-/// break is the byte 0x0A in both, never inside a GB18030 character). The
-/// lines read as GB18030 are named in a warning and the manifest says
-/// `utf-8+gb18030`, so the mix is never silent.
+/// break is the byte 0x0A in both, never inside a GB18030 character). A
+/// line that is neither (a corrupt byte, a file cut mid-character) is read
+/// with U+FFFD in place of the bad bytes rather than failing the whole
+/// file. The lines read either way are named in a warning and the manifest
+/// says `utf-8+gb18030`, so the mix is never silent.
 fn mixed(bytes: &[u8]) -> Result<(String, &'static str), String> {
     let mut out = String::with_capacity(bytes.len());
-    let mut gbk_lines = Vec::new();
+    let (mut gbk_lines, mut broken_lines) = (Vec::new(), Vec::new());
     for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
         if i > 0 {
             out.push('\n');
@@ -84,14 +84,30 @@ fn mixed(bytes: &[u8]) -> Result<(String, &'static str), String> {
             Err(_) => {
                 let (text, had_errors) = GB18030.decode_without_bom_handling(line);
                 if had_errors {
-                    return Err(format!("line {} is neither UTF-8 nor GB18030/GBK text", i + 1));
+                    broken_lines.push(i + 1);
+                    out.push_str(&String::from_utf8_lossy(line));
+                } else {
+                    gbk_lines.push(i + 1);
+                    out.push_str(&text);
                 }
-                gbk_lines.push(i + 1);
-                out.push_str(&text);
             }
         }
     }
-    tracing::warn!(lines = ?gbk_lines, "a UTF-8 file with lines in GB18030/GBK: each read in its own encoding");
+    if !gbk_lines.is_empty() {
+        tracing::warn!(lines = ?gbk_lines, "a UTF-8 file with lines in GB18030/GBK: each read in its own encoding");
+    }
+    let text_lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_ascii()).count();
+    if broken_lines.len() > 3 && broken_lines.len() * 10 > text_lines {
+        // Not text with a few bad lines: a binary file, or another encoding.
+        return Err(format!(
+            "neither UTF-8 nor GB18030/GBK text ({} of {text_lines} non-ASCII lines undecodable, first line {})",
+            broken_lines.len(),
+            broken_lines[0]
+        ));
+    }
+    if !broken_lines.is_empty() {
+        tracing::warn!(lines = ?broken_lines, "lines in no known encoding: bad bytes read as U+FFFD");
+    }
     Ok((out, "utf-8+gb18030"))
 }
 
@@ -114,6 +130,21 @@ mod tests {
             u16.extend_from_slice(&c.to_le_bytes());
         }
         assert_eq!(decode(&u16).unwrap(), (s.to_string(), "utf-16le"));
+    }
+
+    /// A few undecodable lines (a corrupt byte, a file cut mid-character)
+    /// are read with U+FFFD; a file that is mostly undecodable is no text.
+    #[test]
+    fn broken_lines_and_binary_files() {
+        let mut cut = "店铺,买家\n旗舰店,小王\n".as_bytes().to_vec();
+        cut.extend_from_slice(&"旗舰店,小张".as_bytes()[..15]);
+        let (text, _) = decode(&cut).unwrap();
+        assert!(
+            text.starts_with("店铺,买家\n旗舰店,小王\n旗舰店,小") && text.ends_with('\u{fffd}'),
+            "{text}"
+        );
+        let binary: Vec<u8> = (0..40).flat_map(|i| [0x80 | (i as u8), 0xff, b'\n']).collect();
+        assert!(decode(&binary).unwrap_err().contains("undecodable"));
     }
 
     /// A UTF-8 file with one GBK line: each line read right, not the whole
