@@ -170,15 +170,7 @@ fn refuses_foreign_manifests_and_outputs_holding_inputs() {
     assert!(tmp.path().join("index.js").is_file());
 
     // A kefu output whose messages folder was then placed inside it.
-    let f = Fixture::new();
-    f.chat(
-        "m",
-        "b1",
-        "2026-11-16",
-        &[("10:00:00", "buyer", "在吗"), ("10:00:05", "小雨", "您好")],
-    );
-    let out = f.path().join("out");
-    assert!(f.run_cli(&out).status.success());
+    let (f, out) = one_chat_run();
     assert!(out.join(".kefu-output").is_file());
     let inside = out.join("messages");
     std::fs::create_dir_all(&inside).unwrap();
@@ -464,10 +456,8 @@ fn terminal_output_escapes_control_characters() {
     assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}[31m"), "{err:?}");
 }
 
-/// Left-overs of killed runs are cleaned, an output a kill left moved aside
-/// is put back, and a second run on a locked output exits 2 (issue 16, item 9).
-#[test]
-fn killed_runs_are_recovered_and_concurrent_runs_refused() {
+/// A fixture with one short chat, run once into its `out/`.
+fn one_chat_run() -> (Fixture, std::path::PathBuf) {
     let f = Fixture::new();
     f.chat(
         "m",
@@ -477,6 +467,14 @@ fn killed_runs_are_recovered_and_concurrent_runs_refused() {
     );
     let out = f.path().join("out");
     assert!(f.run_cli(&out).status.success());
+    (f, out)
+}
+
+/// Left-overs of killed runs are cleaned, an output a kill left moved aside
+/// is put back, and a second run on a locked output exits 2 (issue 16, item 9).
+#[test]
+fn killed_runs_are_recovered_and_concurrent_runs_refused() {
+    let (f, out) = one_chat_run();
     let manifest = std::fs::read(out.join("manifest.json")).unwrap();
     // A run killed between its two renames: the output sits aside, a staging
     // folder is left, and no `out` exists.
