@@ -65,13 +65,37 @@ pub enum Alone {
     Clause,
 }
 
-/// Where the clause around bytes `start..end` begins and ends.
-pub fn clause(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let from = text[..start]
-        .rfind(CLAUSE_BREAKS)
-        .map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
-    let to = text[end..].find(CLAUSE_BREAKS).map_or(text.len(), |i| end + i);
-    (from, to)
+/// A text's clause breaks, found once: the clause of each of many hits is
+/// then a binary search, not a scan of the text (a message of thousands of
+/// phrases with no punctuation must not cost their square).
+pub struct Clauses {
+    /// Byte range of each break character, in order.
+    breaks: Vec<(usize, usize)>,
+    len: usize,
+}
+
+impl Clauses {
+    pub fn new(text: &str) -> Clauses {
+        let breaks = text
+            .char_indices()
+            .filter(|(_, c)| CLAUSE_BREAKS.contains(c))
+            .map(|(i, c)| (i, i + c.len_utf8()))
+            .collect();
+        Clauses {
+            breaks,
+            len: text.len(),
+        }
+    }
+
+    /// Where the clause around bytes `start..end` begins (after the break
+    /// before it) and ends (at the break after it).
+    pub fn of(&self, start: usize, end: usize) -> (usize, usize) {
+        let before = self.breaks.partition_point(|b| b.0 < start);
+        let from = before.checked_sub(1).map_or(0, |k| self.breaks[k].1);
+        let after = self.breaks.partition_point(|b| b.0 < end);
+        let to = self.breaks.get(after).map_or(self.len, |b| b.0);
+        (from, to)
+    }
 }
 
 pub struct Patterns {
@@ -160,12 +184,16 @@ impl Patterns {
             })
             .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
             .collect();
+        // By start (stable: equal starts keep the matcher's order), for the
+        // gapped entries' nearest-next-part search.
+        let mut by_start = atoms.clone();
+        by_start.sort_by_key(|a| a.1);
         let mut hits = Vec::new();
         let mut excluded: Vec<Hit> = Vec::new();
         for &(atom, start, end) in &atoms {
             for &e in &self.starts[atom] {
                 let entry = &self.entries[e];
-                let Some(end) = self.extend(text, &atoms, &entry.parts[1..], end) else {
+                let Some(end) = self.extend(text, &by_start, &entry.parts[1..], end) else {
                     continue;
                 };
                 let hit = Hit {
@@ -181,11 +209,17 @@ impl Patterns {
                 }
             }
         }
-        // An exclusion cancels the hits of its lexicon that overlap it.
+        // An exclusion cancels the hits of its lexicon that overlap it. Only
+        // exclusions starting within the longest one's length before a hit
+        // can reach it: a binary search, not a scan of them all per hit.
+        excluded.sort_by_key(|x| x.start);
+        let longest = excluded.iter().map(|x| x.end - x.start).max().unwrap_or(0);
         hits.retain(|h| {
-            !excluded
+            let from = excluded.partition_point(|x| x.start + longest <= h.start);
+            !excluded[from..]
                 .iter()
-                .any(|x| x.owner == h.owner && x.start < h.end && h.start < x.end)
+                .take_while(|x| x.start < h.end)
+                .any(|x| x.owner == h.owner && h.start < x.end)
         });
         hits.sort_by_key(|h| (h.start, h.entry));
         hits
@@ -193,12 +227,15 @@ impl Patterns {
 
     /// The end of the rest of a gapped entry's parts after byte `from`, each
     /// the nearest one within [`MAX_GAP`] characters and the same clause.
+    /// `atoms` are sorted by start: only those within `MAX_GAP` characters
+    /// (at most 4 bytes each) of `from` are looked at.
     fn extend(&self, text: &str, atoms: &[(usize, usize, usize)], rest: &[usize], mut from: usize) -> Option<usize> {
         for &part in rest {
-            let next = atoms
+            let first = atoms.partition_point(|a| a.1 < from);
+            let next = atoms[first..]
                 .iter()
-                .filter(|&&(a, s, _)| a == part && s >= from)
-                .min_by_key(|&&(_, s, _)| s)?;
+                .take_while(|a| a.1 <= from + 4 * MAX_GAP)
+                .find(|a| a.0 == part)?;
             let gap = &text[from..next.1];
             if gap.chars().count() > MAX_GAP || gap.contains(CLAUSE_BREAKS) {
                 return None;
@@ -262,6 +299,11 @@ mod tests {
         assert_eq!((e.parts, e.exclude, e.alone), (vec!["稍等"], false, Alone::Clause));
         let t = "好的，稍等我看看库存，马上回复";
         let s = t.find("稍等").unwrap();
-        assert_eq!(&t[clause(t, s, s + 6).0..clause(t, s, s + 6).1], "稍等我看看库存");
+        let c = Clauses::new(t);
+        let of = |s: usize, e: usize| &t[c.of(s, e).0..c.of(s, e).1];
+        assert_eq!(of(s, s + 6), "稍等我看看库存");
+        assert_eq!(of(0, 6), "好的");
+        assert_eq!(of(t.len() - 6, t.len()), "马上回复");
+        assert_eq!(of(0, t.len()), t);
     }
 }

@@ -78,7 +78,8 @@ fn judge(engine: &TextEngine, sender: Sender, msg: &str) -> Said {
     let fl = engine.flags(sender, MsgType::Text, &tk);
     // A flag is what a rule charges (`=` entries only alone), save
     // follow_up, whose label is the promise wherever it stands.
-    let (lexicon, hits) = engine.hits.of(&tk, &|spans| engine.only(&tk, spans));
+    let found = engine.hits.find(&tk);
+    let (lexicon, hits) = engine.hits.of(&tk, &found, &engine.substance(&tk));
     let pred: Vec<(&'static str, bool)> = match sender {
         Sender::Buyer => vec![
             ("question", fl.is_question),

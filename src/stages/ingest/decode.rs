@@ -74,11 +74,12 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
 /// says `utf-8+gb18030`, so the mix is never silent.
 fn mixed(bytes: &[u8]) -> Result<(String, &'static str), String> {
     let mut out = String::with_capacity(bytes.len());
-    let (mut gbk_lines, mut broken_lines) = (Vec::new(), Vec::new());
+    let (mut gbk_lines, mut broken_lines, mut text_lines) = (Vec::new(), Vec::new(), 0usize);
     for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
         if i > 0 {
             out.push('\n');
         }
+        text_lines += usize::from(!line.is_ascii());
         match std::str::from_utf8(line) {
             Ok(s) => out.push_str(s),
             Err(_) => {
@@ -96,7 +97,6 @@ fn mixed(bytes: &[u8]) -> Result<(String, &'static str), String> {
     if !gbk_lines.is_empty() {
         tracing::warn!(lines = ?gbk_lines, "a UTF-8 file with lines in GB18030/GBK: each read in its own encoding");
     }
-    let text_lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_ascii()).count();
     if broken_lines.len() > 3 && broken_lines.len() * 10 > text_lines {
         // Not text with a few bad lines: a binary file, or another encoding.
         return Err(format!(

@@ -2,6 +2,7 @@
 //! recursively, hidden files skipped), the format chosen by extension, the
 //! list sorted so that runs are reproducible.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -43,7 +44,7 @@ pub fn discover(paths: &[PathBuf], allow_transcripts: bool) -> Result<Vec<(PathB
             out.push((p.clone(), f));
         } else if p.is_dir() {
             let mut found = Vec::new();
-            let mut seen = Vec::new();
+            let mut seen = HashSet::new();
             walk(p, &mut found, &mut seen).map_err(|e| KefuError::io(p, e))?;
             found.sort();
             for f in found {
@@ -68,12 +69,10 @@ pub fn discover(paths: &[PathBuf], allow_transcripts: bool) -> Result<Vec<(PathB
 /// `x.csv` is a folder), each folder once (`seen` stops link loops). A pipe,
 /// socket or device is no data file: reading a FIFO would hang the run, so
 /// it is skipped with a warning.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let real = dir.canonicalize()?;
-    if seen.contains(&real) {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) -> std::io::Result<()> {
+    if !seen.insert(dir.canonicalize()?) {
         return Ok(());
     }
-    seen.push(real);
     for e in std::fs::read_dir(dir)? {
         let e = e?;
         let p = e.path();

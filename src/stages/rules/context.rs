@@ -56,7 +56,7 @@ impl Ahead {
                     }
                 }
                 Sender::Buyer => {
-                    asks |= f.is_question || f.has_problem || text[i].triggers.contains(RuleId::Complaint);
+                    asks |= f.is_question || text[i].states_problem();
                 }
                 Sender::Bot | Sender::System => {}
             }
@@ -153,9 +153,8 @@ impl<'a> Walk<'a> {
         let (msg, tx) = (&cx.messages[i], &cx.text[i]);
         match msg.sender {
             Sender::Buyer => {
-                // A problem, not just an after-sales topic: what an apology is owed for.
-                let problem = tx.flags.has_problem || tx.hits.contains(RuleId::Complaint);
-                if problem && self.first_problem.is_none() {
+                // A problem, not just an after-sales topic.
+                if tx.states_problem() && self.first_problem.is_none() {
                     self.first_problem = Some(i);
                 }
                 if tx.flags.is_question {

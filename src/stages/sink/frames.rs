@@ -19,6 +19,7 @@ use crate::stages::conversion::Attribution;
 use crate::stages::marts::Marts;
 use crate::stages::rules::Violation;
 use crate::stages::sessions::Conversations;
+use crate::stages::text::pii::{apply, spans};
 use crate::stages::text::{mask_id, mask_pii, MessageText, TextEngine};
 
 /// Rows `rows` of the `sessions` table (the sink writes large tables in slices).
@@ -140,14 +141,16 @@ pub fn messages(
             .par_iter()
             .zip(text)
             .map(|(x, t)| {
+                // Personal data found once, for the text and its tokens.
+                let pii = spans(&x.content);
                 let (tokens, why) = match x.msg_type {
                     MsgType::Text => {
                         let tk = engine.tokenize(&x.content);
-                        (tk.masked(), engine.why(x.sender, x.msg_type, &tk, &t.flags, t.hits))
+                        (tk.masked(&pii), engine.why(x.sender, x.msg_type, &tk, &t.flags, t.hits))
                     }
                     _ => (String::new(), None),
                 };
-                (mask_pii(&x.content), tokens, why)
+                (apply(&x.content, &pii), tokens, why)
             })
             .collect();
         FrameBuilder::new(n)

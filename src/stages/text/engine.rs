@@ -43,9 +43,11 @@ impl<'a> Tokens<'a> {
     }
 
     /// The tokens separated by single spaces, personal data masked as a whole
-    /// (an e-mail cut into `abc . d @ qq . com` is still one e-mail).
-    pub fn masked(&self) -> String {
-        super::pii::mask_tokens(self.text, self.located())
+    /// (an e-mail cut into `abc . d @ qq . com` is still one e-mail);
+    /// `spans` are the text's [`super::pii::spans`], found once by the caller
+    /// that masks the text too.
+    pub fn masked(&self, spans: &[super::pii::Span]) -> String {
+        super::pii::mask_tokens(self.text, spans, self.located())
     }
 
     /// The tokens separated by single spaces.

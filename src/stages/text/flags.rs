@@ -5,7 +5,7 @@
 use super::engine::{is_word, TextEngine, Tokens};
 use crate::core::model::{MsgType, Sender, Stage};
 use crate::core::registry::RuleId;
-use crate::lexicon::pattern::clause;
+use crate::lexicon::pattern::{Clauses, Hit};
 
 /// Per-message flags used by sessions, conversion and rules.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -132,6 +132,40 @@ fn asks_how_much(words: &[&str]) -> bool {
         .any(|w| w[0] == "多" && w[1].chars().count() == 1 && "大小长短高矮厚薄宽窄重轻久远贵".contains(w[1]))
 }
 
+/// Byte ranges of a message's words of substance, in order: found once per
+/// message, so whether a phrase is the whole answer is a bounds check
+/// however many phrases the message holds.
+#[derive(Debug, Clone, Default)]
+pub struct Substance(Vec<(usize, usize)>);
+
+impl Substance {
+    /// These words less those overlapping any of `spans` (one sweep: both
+    /// are in byte order once `spans` is sorted).
+    pub fn outside(&self, spans: &mut [(usize, usize)]) -> Substance {
+        spans.sort_unstable();
+        let (mut k, mut reach) = (0, 0);
+        let kept = self.0.iter().copied().filter(|&(ws, we)| {
+            // `reach`: the furthest end of the spans that start before this word ends.
+            while k < spans.len() && spans[k].0 < we {
+                reach = reach.max(spans[k].1);
+                k += 1;
+            }
+            // Spans starting before the word ends overlap it if one reaches past its start.
+            reach <= ws
+        });
+        Substance(kept.collect())
+    }
+
+    /// Whether every word overlaps `span`: nothing of substance outside it.
+    /// Words are in order and disjoint, so the first and last decide.
+    pub fn within(&self, (s, e): (usize, usize)) -> bool {
+        match (self.0.first(), self.0.last()) {
+            (Some(first), Some(last)) => first.1 > s && last.0 < e,
+            _ => true,
+        }
+    }
+}
+
 impl TextEngine {
     pub(super) fn is_interrogative(&self, t: &str) -> bool {
         if NOT_INTERROGATIVE.contains(&t) {
@@ -226,30 +260,29 @@ impl TextEngine {
         f
     }
 
-    /// Whether the message holds nothing of substance outside the byte
-    /// spans: every word there is a particle, filler, greeting or closing
-    /// (亲, 哦, 好的, 您好, 谢谢) — the phrase is the whole answer.
-    pub fn only(&self, tk: &Tokens, spans: &[(usize, usize)]) -> bool {
-        let inside = |pos: usize, len: usize| spans.iter().any(|&(s, e)| pos < e && pos + len > s);
-        tk.located()
-            .filter(|(pos, t)| is_word(t) && !inside(*pos, t.len()))
-            .all(|(_, t)| {
-                [&self.particles, &self.filler, &self.greeting, &self.closing]
-                    .iter()
-                    .any(|l| l.contains(t))
-            })
+    /// The message's words of substance: all but particles, filler,
+    /// greetings and closings (亲, 哦, 好的, 您好, 谢谢).
+    pub fn substance(&self, tk: &Tokens) -> Substance {
+        let plain = [&self.particles, &self.filler, &self.greeting, &self.closing];
+        Substance(
+            tk.located()
+                .filter(|(_, t)| is_word(t) && !plain.iter().any(|l| l.contains(t)))
+                .map(|(pos, t)| (pos, pos + t.len()))
+                .collect(),
+        )
     }
 
     /// Whether an agent message is only courtesy: some greeting, farewell or
     /// rating-prompt clause with nothing of substance in the other clauses.
-    pub fn courtesy(&self, tk: &Tokens) -> bool {
+    /// `found` is the message's rule-lexicon hits ([`super::hits::RuleHits::find`]).
+    pub fn courtesy(&self, tk: &Tokens, found: &[Hit], substance: &Substance) -> bool {
         let rules = [RuleId::NoGreeting, RuleId::NoClosing];
         let spans = rules
             .iter()
-            .flat_map(|r| self.hits.spans_of(*r, tk))
+            .flat_map(|r| self.hits.spans_of(*r, found))
             .chain(self.invite_review.find_outer(tk).into_iter().map(|(_, s, e)| (s, e)));
-        let text = tk.text;
-        spans.into_iter().any(|(s, e)| self.only(tk, &[clause(text, s, e)]))
+        let clauses = Clauses::new(tk.text);
+        spans.into_iter().any(|(s, e)| substance.within(clauses.of(s, e)))
     }
 
     /// Meaningful tokens for question similarity: no punctuation, particles,

@@ -39,6 +39,12 @@ pub struct MessageText {
 }
 
 impl MessageText {
+    /// The buyer has a problem: stated (a defect, a delay) or complained of.
+    /// What an apology is owed for, and what needs an answer.
+    pub fn states_problem(&self) -> bool {
+        self.flags.has_problem || self.triggers.contains(crate::core::registry::RuleId::Complaint)
+    }
+
     /// The agent hands the choice back: a pushback phrase, and nothing
     /// concrete beside it (两款都可以，大的容量500ml更适合您 answers).
     pub fn is_pushback(&self) -> bool {
@@ -110,9 +116,11 @@ fn understand_one(engine: &TextEngine, m: &Message, stop: &Lexicon, words: &mut 
     };
     let intent = question.then(|| engine.intents.classify(&tk, flags.is_after_sales));
     words.add(m, &tk, intent, stop);
-    let (hits, triggers) = engine.hits.of(&tk, &|spans| engine.only(&tk, spans));
+    let found = engine.hits.find(&tk);
+    let substance = engine.substance(&tk);
+    let (hits, triggers) = engine.hits.of(&tk, &found, &substance);
     let mut flags = flags;
-    flags.is_courtesy = m.sender == Sender::Agent && engine.courtesy(&tk);
+    flags.is_courtesy = m.sender == Sender::Agent && engine.courtesy(&tk, &found, &substance);
     MessageText {
         flags,
         hits,

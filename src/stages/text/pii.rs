@@ -40,19 +40,34 @@ static GROUPED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (re(r"0\d{2,3}-\d{7,8}"), "0***-********"),
     ]
 });
+/// A cheap test a text must pass before a labelled regex is worth running:
+/// most messages hold none of the labels, and this runs on every message
+/// and every counted word.
+type Gate = fn(&str) -> bool;
+
 /// Ids named by a label: the label stays, the id (group 1) is masked.
-static LABELLED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+static LABELLED: LazyLock<Vec<(Gate, Regex, &'static str)>> = LazyLock::new(|| {
     vec![
-        (re(r"(?i)(?:qq|扣扣)\s*(?:号码|号)?\s*[:：]?\s*([1-9]\d{4,10})"), "***"),
         (
+            |t| t.contains(['q', 'Q', '扣']),
+            re(r"(?i)(?:qq|扣扣)\s*(?:号码|号)?\s*[:：]?\s*([1-9]\d{4,10})"),
+            "***",
+        ),
+        (
+            |t| t.contains(['微', '威', '薇', '信', 'x', 'X', 'w', 'W']),
             Regex::new(
                 r"(?i)(?:微信|威信|薇信|v信|vx|wx|weixin|wechat)\s*(?:号)?\s*[:：]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})",
             )
             .expect("wechat regex"),
             "***",
         ),
-        (Regex::new(r"(wxid_[A-Za-z0-9]{4,})").expect("wxid regex"), "wxid_***"),
         (
+            |t| t.contains("wxid_"),
+            Regex::new(r"(wxid_[A-Za-z0-9]{4,})").expect("wxid regex"),
+            "wxid_***",
+        ),
+        (
+            |t| t.contains([':', '：']) && t.contains(['人', '名']),
             Regex::new(r"(?:收件人|收货人|联系人|姓名)\s*[:：]\s*(\p{Han}{2,4})").expect("name regex"),
             "**",
         ),
@@ -61,13 +76,17 @@ static LABELLED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 
 /// Masks personal data before anything is written (see the module doc).
 pub fn mask_pii(text: &str) -> Cow<'_, str> {
-    let spans = spans(text);
+    apply(text, &spans(text))
+}
+
+/// `text` with each of its [`spans`] replaced by its mask.
+pub fn apply<'a>(text: &'a str, spans: &[Span]) -> Cow<'a, str> {
     if spans.is_empty() {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for s in &spans {
+    for s in spans {
         out.push_str(&text[at..s.range.start]);
         out.push_str(&s.mask);
         at = s.range.end;
@@ -113,49 +132,47 @@ pub struct Span {
     pub mask: String,
 }
 
-/// Whether a text may hold personal data at all: most messages do not, and
-/// skip the scans.
-fn may_hold_pii(text: &str) -> bool {
-    text.bytes().any(|b| b.is_ascii_alphanumeric() || b == b'@')
-        || text.contains(['省', '市', '区', '县', '：', ':'])
-        || text.chars().any(|c| ('０'..='９').contains(&c))
+/// A digit as written: ASCII or full-width.
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
 }
 
 /// Whether the match at `r` stands alone: no digit right before or after
 /// (a longer run is some other number, or matched as a whole elsewhere).
 fn isolated(text: &str, r: &Range<usize>) -> bool {
-    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
-    !text[..r.start].chars().next_back().is_some_and(digit) && !text[r.end..].chars().next().is_some_and(digit)
+    !text[..r.start].chars().next_back().is_some_and(is_digit) && !text[r.end..].chars().next().is_some_and(is_digit)
 }
 
 /// Where [`mask_pii`] finds personal data in `text`, found on the text as
 /// written (a token list splits an e-mail or an address into pieces that no
 /// longer look like one), sorted and merged where they overlap.
+///
+/// Each family of patterns runs only on a text that could hold it (every
+/// numbered form has at least 7 digits, an e-mail an `@`, a label its
+/// characters), so a message with none costs a few character scans.
 pub fn spans(text: &str) -> Vec<Span> {
-    if !may_hold_pii(text) {
-        return Vec::new();
-    }
-    let mut found: Vec<Span> = digit_spans(text);
+    let mut found: Vec<Span> = Vec::new();
     let span = |range: Range<usize>, mask: &str| Span {
         range,
         mask: mask.into(),
     };
-    for (r, mask) in GROUPED.iter() {
-        found.extend(
-            r.find_iter(text)
-                .map(|m| m.range())
-                .filter(|m| isolated(text, m))
-                .map(|m| span(m, mask)),
-        );
+    if text.chars().filter(|&c| is_digit(c)).nth(6).is_some() {
+        found.extend(digit_spans(text));
+        for (r, mask) in GROUPED.iter() {
+            let isolated = r.find_iter(text).map(|m| m.range()).filter(|m| isolated(text, m));
+            found.extend(isolated.map(|m| span(m, mask)));
+        }
     }
-    for (r, mask) in LABELLED.iter() {
+    for (_, r, mask) in LABELLED.iter().filter(|(gate, _, _)| gate(text)) {
         found.extend(
             r.captures_iter(text)
                 .filter_map(|c| c.get(1))
                 .map(|m| span(m.range(), mask)),
         );
     }
-    found.extend(EMAIL.find_iter(text).map(|m| span(m.range(), "***@***")));
+    if text.contains('@') {
+        found.extend(EMAIL.find_iter(text).map(|m| span(m.range(), "***@***")));
+    }
     if text.contains(['省', '市', '区', '县']) {
         found.extend(STREET.find_iter(text).map(|m| span(m.range(), "***")));
     }
@@ -211,10 +228,9 @@ fn digit_spans(text: &str) -> Vec<Span> {
 }
 
 /// Tokens (`(byte_start, word)`, in order) joined by single spaces, each
-/// stretch of personal data in `text` written once, masked, in place of the
-/// tokens it touches.
-pub fn mask_tokens<'a>(text: &str, tokens: impl Iterator<Item = (usize, &'a str)>) -> String {
-    let spans = spans(text);
+/// stretch of personal data in `text` (its [`spans`]) written once, masked,
+/// in place of the tokens it touches.
+pub fn mask_tokens<'a>(text: &str, spans: &[Span], tokens: impl Iterator<Item = (usize, &'a str)>) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 2);
     let (mut k, mut written) = (0usize, None);
     for (start, word) in tokens {
@@ -309,15 +325,18 @@ mod tests {
     fn masks_token_lists() {
         let w = ["邮箱", "abc", ".", "d", "@", "qq", ".", "com", "电话", "13812345678"];
         assert_eq!(
-            mask_tokens(&w.concat(), tokens(&w).into_iter()),
+            mask_tokens(&w.concat(), &spans(&w.concat()), tokens(&w).into_iter()),
             "邮箱 ***@*** 电话 1**********"
         );
         let w = ["寄到", "浙江省", "杭州市", "西湖区", "文三路", "478", "号", "谢谢"];
         assert_eq!(
-            mask_tokens(&w.concat(), tokens(&w).into_iter()),
+            mask_tokens(&w.concat(), &spans(&w.concat()), tokens(&w).into_iter()),
             "寄到 浙江省 杭州市 西湖区 *** 谢谢"
         );
         let w = ["有", "货", "吗"];
-        assert_eq!(mask_tokens(&w.concat(), tokens(&w).into_iter()), "有 货 吗");
+        assert_eq!(
+            mask_tokens(&w.concat(), &spans(&w.concat()), tokens(&w).into_iter()),
+            "有 货 吗"
+        );
     }
 }

@@ -38,13 +38,18 @@ impl TextEngine {
         }
         // Named by lexicon (welcome, apology …): two rules may read one.
         let mut seen: Vec<&str> = Vec::new();
+        let found = if hits == RuleBits::default() {
+            Vec::new()
+        } else {
+            self.hits.find(tk)
+        };
         for r in RULES.iter().filter(|r| hits.contains(r.id)) {
             let name = r.lexicon.unwrap_or(r.name);
             if seen.contains(&name) {
                 continue;
             }
             seen.push(name);
-            if let Some((s, e)) = self.hits.first_of(r.id, tk) {
+            if let Some((s, e)) = self.hits.first_of(r.id, &found) {
                 said(&mut out, name, &tk.text()[s..e]);
             }
         }
