@@ -179,6 +179,13 @@ pub struct RunArgs {
     /// Shop id for 千牛 .txt transcripts whose nicks carry none.
     #[arg(long, value_name = "SHOP")]
     pub shop: Option<String>,
+    /// Partition the run by shop into B buckets (README, Scale out): tables
+    /// as OUT/<table>/shop_bucket=<b>/, a manifest per bucket, _SUCCESS.json last.
+    #[arg(long, value_name = "B")]
+    pub buckets: Option<u32>,
+    /// Compute only the buckets b ≡ k (mod N), so N processes write one output; needs --buckets.
+    #[arg(long, value_name = "k/N", requires = "buckets")]
+    pub shard: Option<String>,
 }
 
 #[derive(Debug, Args)]

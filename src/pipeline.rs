@@ -5,16 +5,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::core::bucket::{Route, Shard};
 use crate::core::error::Result;
 use crate::core::settings::Settings;
 use crate::core::telemetry::StageTimer;
+use crate::core::time;
 use crate::stages::conversion::feedback::{self, Feedback, FeedbackInputs};
 use crate::stages::conversion::{self, Attribution};
 use crate::stages::ingest::{self, Staged};
 use crate::stages::marts::{self, Marts};
 use crate::stages::rules::{self, Violation};
 use crate::stages::sessions::{self, Conversations};
-use crate::stages::sink::{self, manifest, Manifest, Staging};
+use crate::stages::sink::{self, manifest, partition, Manifest, Staging};
 use crate::stages::text::{self, MessageText, TextEngine, WordCounts};
 
 /// Everything a run computes, before it is written.
@@ -113,8 +115,35 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
 /// output folder before it is swapped into place. Returns the manifest and
 /// the analysis (benchmarks inspect it).
 pub fn run(settings: &Settings, extra: &dyn Fn(&Path) -> Result<()>) -> Result<(Manifest, Analysis)> {
-    let t0 = Instant::now();
     let staging = Staging::new(&settings.output.dir, settings.input.paths())?;
+    run_into(settings, staging, extra)
+}
+
+/// A partitioned run: the shard's buckets one after another, each a pass
+/// over the inputs that keeps that bucket's shops and commits that bucket's
+/// partitions and manifest on its own; then `_SUCCESS.json` once every
+/// bucket of the run has its manifest (whichever shard finishes last).
+/// Returns the buckets' manifests and whether the run is complete.
+pub fn run_buckets(settings: &Settings, buckets: u32, shard: Shard) -> Result<(Vec<Manifest>, bool)> {
+    let out = &settings.output.dir;
+    partition::prepare(out, buckets, shard, settings.input.paths())?;
+    let mut manifests = Vec::new();
+    for bucket in shard.buckets(buckets) {
+        let mut s = settings.clone();
+        s.input.route = Some(Route { buckets, bucket });
+        let staging = Staging::bucket(out, bucket, settings.input.paths())?;
+        manifests.push(run_into(&s, staging, &|_| Ok(()))?.0);
+    }
+    let done = partition::finish(out, buckets)?;
+    Ok((manifests, done))
+}
+
+fn run_into(
+    settings: &Settings,
+    staging: Staging,
+    extra: &dyn Fn(&Path) -> Result<()>,
+) -> Result<(Manifest, Analysis)> {
+    let t0 = Instant::now();
     let a = analyse(settings)?;
     let ts = Instant::now();
     let outputs = sink::write_tables(
@@ -144,6 +173,8 @@ pub fn run(settings: &Settings, extra: &dyn Fn(&Path) -> Result<()>) -> Result<(
         inputs: a.staged.files.clone(),
         outputs,
         order_history_days: a.marts.order_history_days.clone(),
+        first_order_date: a.marts.first_order_day.map(time::fmt_day),
+        bucket: settings.input.route,
         stage_ms,
         wall_ms: t0.elapsed().as_millis() as u64,
     };

@@ -13,7 +13,7 @@ use crate::cli::ExplainArgs;
 use crate::core::error::{KefuError, Result};
 use crate::core::schema::{messages as ms, sessions as ss, turns as tn, violations as vi, Rows, Table};
 use crate::core::time::fmt_local;
-use crate::stages::sink::table_path;
+use crate::stages::sink::table_files;
 
 pub fn run(a: ExplainArgs) -> Result<()> {
     let out = super::out_dir(a.out, a.config.as_deref())?;
@@ -26,21 +26,26 @@ pub fn run(a: ExplainArgs) -> Result<()> {
 
 /// The rows of `table` for one session (and shop).
 fn scan(out: &Path, table: &Table, session_id: &str, shop: Option<&str>) -> Result<Rows> {
-    let p = table_path(out, table);
-    if !p.is_file() {
+    let files = table_files(out, table);
+    if files.is_empty() {
         return Err(KefuError::NotFound {
             what: format!("table {} (run `kefu run` first, or pass --out)", table.name),
             path: out.to_path_buf(),
         });
     }
+    // A partitioned output: each bucket's file scanned, the session's rows kept.
     let lazy = || -> PolarsResult<DataFrame> {
-        let path = PlRefPath::try_from_path(&p)?;
-        let mut lf = LazyFrame::scan_parquet(path, ScanArgsParquet::default())?
-            .filter(col(ss::SESSION_ID.name).eq(lit(session_id.to_owned())));
-        if let Some(shop) = shop {
-            lf = lf.filter(col(ss::SHOP_ID.name).eq(lit(shop.to_owned())));
+        let mut frames = Vec::with_capacity(files.len());
+        for p in &files {
+            let path = PlRefPath::try_from_path(p)?;
+            let mut lf = LazyFrame::scan_parquet(path, ScanArgsParquet::default())?
+                .filter(col(ss::SESSION_ID.name).eq(lit(session_id.to_owned())));
+            if let Some(shop) = shop {
+                lf = lf.filter(col(ss::SHOP_ID.name).eq(lit(shop.to_owned())));
+            }
+            frames.push(lf);
         }
-        lf.collect()
+        concat(frames, UnionArgs::default())?.collect()
     };
     Rows::new(table, lazy().map_err(KefuError::table(table.name))?)
 }

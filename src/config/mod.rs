@@ -205,6 +205,7 @@ impl PipelineConfig {
             reviews: self.input.reviews.clone(),
             shop: self.input.shop.clone(),
             transcript_header,
+            route: None,
         })
     }
 

@@ -2,8 +2,9 @@
 //! ([`model`]), time ([`time`]), the typed settings a job resolves to
 //! ([`settings`]), the rule registry ([`registry`]), the one output schema
 //! ([`schema`]) and the frames built to it ([`frame`]), errors, telemetry, and terminal-safe text ([`term`]).
-//! Nothing here imports from above `core`.
+//! [`bucket`] is the shop bucket a partitioned run splits by. Nothing here imports from above `core`.
 
+pub mod bucket;
 pub mod error;
 pub mod frame;
 pub mod model;

@@ -41,6 +41,8 @@ pub struct Input {
     pub shop: Option<String>,
     /// Header line of a 千牛 client kefu does not know, with groups `nick` and `time`.
     pub transcript_header: Option<regex::Regex>,
+    /// A partitioned run's pass keeps only one bucket's rows (none: all rows).
+    pub route: Option<crate::core::bucket::Route>,
 }
 
 impl Input {

@@ -162,6 +162,11 @@ pub fn fmt_local(local: i64) -> String {
     }
 }
 
+/// `2026-11-16` of a local day.
+pub fn fmt_day(day: i32) -> String {
+    naive_date(day).format("%Y-%m-%d").to_string()
+}
+
 /// Compact form for derived session ids: `20261116T093005`.
 pub fn fmt_compact(local: i64) -> String {
     let dt = DateTime::from_timestamp_millis(local).unwrap_or_default().naive_utc();

@@ -15,6 +15,7 @@ mod money;
 mod report;
 mod rules;
 mod rules_audit;
+mod scale;
 mod scoring;
 mod sessions;
 mod stage;

@@ -11,9 +11,11 @@ pub mod discover;
 pub mod readers;
 mod refunds;
 mod reviews;
+mod route;
 pub mod schema;
 pub mod validate;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -21,9 +23,11 @@ use serde::Serialize;
 
 use self::discover::{discover, Format};
 use self::readers::{Csv, Fields, Jsonl, Parquet, Reader, RowSink, Transcript};
+use self::route::{Foreign, RowRoute, Shopless};
 use self::schema::{InputSchema, AGENTS, BUYERS, MESSAGES, ORDERS, RATINGS, REFUNDS, REVIEWS, TARGETS};
+use crate::core::bucket::Route;
 use crate::core::error::Result;
-use crate::core::model::{Agent, BuyerInfo, Interner, Message, Order, Rating, Refund, Reject, Review, Target};
+use crate::core::model::{Agent, BuyerInfo, Interner, Message, Name, Order, Rating, Refund, Reject, Review, Target};
 use crate::core::settings::Settings;
 
 /// Row accounting for one input file, as written to the manifest.
@@ -69,6 +73,11 @@ pub struct Staged {
 /// A row type staging produces: knows where it came from.
 trait Placed {
     fn place(&mut self, file_idx: u32, line: u64);
+    /// (order id, shop) for orders: what a partitioned pass remembers of
+    /// other buckets' orders (see [`route`]).
+    fn order_key(&self) -> Option<(&str, &Name)> {
+        None
+    }
 }
 impl Placed for Message {
     fn place(&mut self, file_idx: u32, line: u64) {
@@ -80,6 +89,9 @@ impl Placed for Order {
     fn place(&mut self, file_idx: u32, line: u64) {
         self.file_idx = file_idx;
         self.line = line;
+    }
+    fn order_key(&self) -> Option<(&str, &Name)> {
+        Some((&self.order_id, &self.shop_id))
     }
 }
 /// `Placed` for row types with `file_idx` and `line` fields.
@@ -108,10 +120,15 @@ struct Part<'a, T> {
     rejects: Vec<Reject>,
     names: Interner,
     rows_read: u64,
+    /// A partitioned run's routing (none: every row is this pass's).
+    route: Option<RowRoute>,
+    /// Whether to remember other buckets' valid orders in `foreign`.
+    remember_foreign: bool,
+    foreign: Vec<(Box<str>, Name)>,
 }
 
 impl<'a, T> Part<'a, T> {
-    fn new(parse: &'a Parse<'a, T>, file: &'a str, file_idx: u32) -> Self {
+    fn new(parse: &'a Parse<'a, T>, file: &'a str, file_idx: u32, route: &Routing) -> Self {
         Part {
             parse,
             file,
@@ -120,6 +137,9 @@ impl<'a, T> Part<'a, T> {
             rejects: Vec::new(),
             names: Interner::default(),
             rows_read: 0,
+            route: route.rows,
+            remember_foreign: route.remember_foreign,
+            foreign: Vec::new(),
         }
     }
 
@@ -133,11 +153,68 @@ impl<'a, T> Part<'a, T> {
         }
         self.rejects.extend(p.rejects);
         self.rows_read += p.rows_read;
+        self.foreign.extend(p.foreign);
     }
+}
+
+impl<T: Placed> Part<'_, T> {
+    /// Remembers another bucket's row where it is a valid order (see [`route`]).
+    fn remember(&mut self, fields: Option<&Fields>) {
+        if !self.remember_foreign {
+            return;
+        }
+        if let Some(Ok(v)) = fields.map(|f| (self.parse)(f, &mut self.names)) {
+            if let Some((id, shop)) = v.order_key() {
+                self.foreign.push((id.into(), shop.clone()));
+            }
+        }
+    }
+}
+
+/// How one table's rows are routed in this pass.
+struct Routing {
+    rows: Option<RowRoute>,
+    remember_foreign: bool,
+}
+
+impl Routing {
+    /// Tables without a shop column (the agent roster) are read whole by
+    /// every pass; see [`account_shopless`].
+    fn new(schema: &InputSchema, settings: &Settings) -> Routing {
+        let route = settings.input.route;
+        let shop_col = schema.names().position(|c| c == "shop_id");
+        let rows = route.zip(shop_col).map(|(route, shop_col)| RowRoute {
+            route,
+            shop_col,
+            shopless: match schema.is_required("shop_id") {
+                true => Shopless::Bucket0,
+                false => Shopless::ByOrder,
+            },
+        });
+        let by_order = !settings.input.refunds.is_empty() || !settings.input.reviews.is_empty();
+        Routing {
+            rows,
+            remember_foreign: route.is_some() && schema.name == ORDERS.name && by_order,
+        }
+    }
+}
+
+/// One file's or table's staged rows.
+struct Rows<T> {
+    good: Vec<T>,
+    rejects: Vec<Reject>,
+    infos: Vec<InputFile>,
+    foreign: Vec<(Box<str>, Name)>,
 }
 
 impl<T: Placed + Send> RowSink for Part<'_, T> {
     fn row(&mut self, line: u64, fields: std::result::Result<&Fields, String>, raw: &dyn Fn() -> String) {
+        if let Some(r) = &self.route {
+            if !r.keeps(fields.as_ref().ok().copied()) {
+                self.remember(fields.ok());
+                return;
+            }
+        }
         self.rows_read += 1;
         match fields.and_then(|f| (self.parse)(f, &mut self.names)) {
             Ok(mut v) => {
@@ -161,10 +238,11 @@ fn stage_file<'a, T: Placed + Send>(
     settings: &Settings,
     file_idx: u32,
     parse: &'a Parse<'a, T>,
-) -> Result<(Vec<T>, Vec<Reject>, InputFile)> {
+) -> Result<Rows<T>> {
     let file = path.display().to_string();
-    let mut all = Part::new(parse, &file, file_idx);
-    let new_part = || Part::new(parse, &file, file_idx);
+    let routing = Routing::new(schema, settings);
+    let mut all = Part::new(parse, &file, file_idx, &routing);
+    let new_part = || Part::new(parse, &file, file_idx, &routing);
     let mut done = |p: Part<T>| all.append(p);
     let encoding = read(path, *format, schema, settings, &new_part, &mut done)?;
     let info = InputFile {
@@ -177,7 +255,12 @@ fn stage_file<'a, T: Placed + Send>(
         rows_rejected: all.rejects.len() as u64,
         rows_deduplicated: 0,
     };
-    Ok((all.good, all.rejects, info))
+    Ok(Rows {
+        good: all.good,
+        rejects: all.rejects,
+        infos: vec![info],
+        foreign: all.foreign,
+    })
 }
 
 /// Reads one file with the reader of its format.
@@ -209,24 +292,29 @@ fn stage_files<T: Placed + Send>(
     settings: &Settings,
     first_idx: u32,
     parse: &Parse<T>,
-) -> Result<(Vec<T>, Vec<Reject>, Vec<InputFile>)> {
-    let per_file: Vec<(Vec<T>, Vec<Reject>, InputFile)> = files
+) -> Result<Rows<T>> {
+    let per_file: Vec<Rows<T>> = files
         .par_iter()
         .enumerate()
         .map(|(i, f)| stage_file(f, schema, settings, first_idx + i as u32, parse))
         .collect::<Result<_>>()?;
-    let mut good: Vec<T> = Vec::new();
-    let (mut rejects, mut infos) = (Vec::new(), Vec::with_capacity(per_file.len()));
-    for (g, r, info) in per_file {
-        if good.is_empty() {
-            good = g;
+    let mut all = Rows {
+        good: Vec::new(),
+        rejects: Vec::new(),
+        infos: Vec::with_capacity(per_file.len()),
+        foreign: Vec::new(),
+    };
+    for r in per_file {
+        if all.good.is_empty() {
+            all.good = r.good;
         } else {
-            good.extend(g);
+            all.good.extend(r.good);
         }
-        rejects.extend(r);
-        infos.push(info);
+        all.rejects.extend(r.rejects);
+        all.infos.extend(r.infos);
+        all.foreign.extend(r.foreign);
     }
-    Ok((good, rejects, infos))
+    Ok(all)
 }
 
 /// Discovers, reads and validates one optional table, adding its files'
@@ -240,10 +328,10 @@ fn stage_table<T: Placed + Send>(
     rejects: &mut Vec<Reject>,
 ) -> Result<Vec<T>> {
     let found = discover(paths, false)?;
-    let (rows, r, info) = stage_files(&found, schema, settings, files.len() as u32, parse)?;
-    rejects.extend(r);
-    files.extend(info);
-    Ok(rows)
+    let rows = stage_files(&found, schema, settings, files.len() as u32, parse)?;
+    rejects.extend(rows.rejects);
+    files.extend(rows.infos);
+    Ok(rows.good)
 }
 
 /// What the optional inputs give besides refunds.
@@ -258,6 +346,7 @@ struct Optional {
 /// buyers, sales targets and ratings (each kept once per key).
 fn stage_optional(
     settings: &Settings,
+    foreign: &Foreign,
     orders: &mut [Order],
     files: &mut Vec<InputFile>,
     rejects: &mut Vec<Reject>,
@@ -271,6 +360,15 @@ fn stage_optional(
         files,
         rejects,
     )?;
+    let own = own_shops(orders, input.route);
+    let refunds = route::own_shopless(
+        refunds,
+        input.route,
+        foreign,
+        |id| own.get(id).copied().unwrap_or(0),
+        |r: &Refund| (r.shop_id.as_ref(), &r.order_id, r.file_idx),
+        files,
+    );
     // Exact repeats (same order, time, amount, stage and reason) are one refund.
     let refunds = dedup::by_key(
         refunds,
@@ -316,7 +414,7 @@ fn stage_optional(
         buyers,
         targets,
         ratings: stage_ratings(settings, files, rejects)?,
-        reviews: stage_reviews(settings, orders, files, rejects)?,
+        reviews: stage_reviews(settings, (foreign, &own), orders, files, rejects)?,
     })
 }
 
@@ -350,6 +448,7 @@ fn stage_ratings(
 /// joined to their orders.
 fn stage_reviews(
     settings: &Settings,
+    (foreign, own): (&Foreign, &HashMap<Box<str>, usize>),
     orders: &[Order],
     files: &mut Vec<InputFile>,
     rejects: &mut Vec<Reject>,
@@ -360,6 +459,14 @@ fn stage_reviews(
     let zone = &settings.metrics.zone;
     let parse = |f: &Fields, n: &mut Interner| validate::review(f, zone, n);
     let reviews = stage_table(&settings.input.reviews, &REVIEWS, settings, &parse, files, rejects)?;
+    let reviews = route::own_shopless(
+        reviews,
+        settings.input.route,
+        foreign,
+        |id| own.get(id).copied().unwrap_or(0),
+        |r: &Review| (r.shop_id.as_ref(), &r.order_id, r.file_idx),
+        files,
+    );
     let reviews = dedup::by_key(
         reviews,
         |x: &Review| (x.shop_id.clone(), x.order_id.clone()),
@@ -370,6 +477,18 @@ fn stage_reviews(
         rejects,
     );
     Ok(Some(reviews::join(orders, reviews, files, rejects)))
+}
+
+/// How many of this pass's orders (one per shop, once deduplicated) use
+/// each order id; only a partitioned pass asks.
+fn own_shops(orders: &[Order], route: Option<Route>) -> HashMap<Box<str>, usize> {
+    let mut n: HashMap<Box<str>, usize> = HashMap::new();
+    if route.is_some() {
+        for o in orders {
+            *n.entry(o.order_id.as_str().into()).or_default() += 1;
+        }
+    }
+    n
 }
 
 /// Reads, validates, deduplicates and sorts all inputs named in the settings.
@@ -384,9 +503,10 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
     };
 
     let t0 = std::time::Instant::now();
-    let (mut messages, mut rejects, mut files) = stage_files(&msg_files, &MESSAGES, settings, 0, &|f, n| {
+    let read = stage_files(&msg_files, &MESSAGES, settings, 0, &|f, n| {
         validate::message(f, zone, n)
     })?;
+    let (mut messages, mut rejects, mut files) = (read.good, read.rejects, read.infos);
     tracing::debug!(
         ms = t0.elapsed().as_millis() as u64,
         rows = messages.len(),
@@ -398,24 +518,35 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
     dedup::messages(&mut messages, &mut files);
 
     let first = files.len() as u32;
-    let (orders, order_rejects, order_infos) = stage_files(&order_files, &ORDERS, settings, first, &|f, n| {
+    let read = stage_files(&order_files, &ORDERS, settings, first, &|f, n| {
         validate::order(f, zone, n)
     })?;
-    rejects.extend(order_rejects);
-    files.extend(order_infos);
-    let mut orders = dedup::orders(orders, &mut files, &mut rejects);
+    rejects.extend(read.rejects);
+    files.extend(read.infos);
+    let mut foreign = Foreign::default();
+    for (id, shop) in &read.foreign {
+        foreign.add(id, shop);
+    }
+    let mut orders = dedup::orders(read.good, &mut files, &mut rejects);
     orders.sort_by(|a, b| {
         (&a.shop_id, &a.buyer_id, a.created_ts, &a.order_id).cmp(&(&b.shop_id, &b.buyer_id, b.created_ts, &b.order_id))
     });
 
     let first = files.len() as u32;
-    let (agents, agent_rejects, agent_infos) = stage_files(&agent_files, &AGENTS, settings, first, &validate::agent)?;
-    rejects.extend(agent_rejects);
-    files.extend(agent_infos);
-    let mut agents = dedup::agents(agents, &mut files);
+    let read = stage_files(&agent_files, &AGENTS, settings, first, &validate::agent)?;
+    files.extend(read.infos);
+    let mut agents = dedup::agents(read.good, &mut files);
     agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+    if input.route.is_none_or(|r| r.accounts_shopless()) {
+        rejects.extend(read.rejects);
+    } else {
+        // The roster has no shop: every pass reads it, bucket 0 accounts for it.
+        for f in &mut files[first as usize..] {
+            (f.rows_read, f.rows_used, f.rows_rejected, f.rows_deduplicated) = (0, 0, 0, 0);
+        }
+    }
 
-    let opt = stage_optional(settings, &mut orders, &mut files, &mut rejects)?;
+    let opt = stage_optional(settings, &foreign, &mut orders, &mut files, &mut rejects)?;
     rejects.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok(Staged {
         messages,

@@ -66,9 +66,16 @@ struct Week<'a> {
     repurchase_days: Vec<f64>,
 }
 
-/// `shop_weekly` (by payment date), and the days of order history before
-/// each week's Monday over all shops (for the manifest).
-pub fn shop_weekly(orders: &[Order], h: &BuyerHistory) -> PolarsResult<(DataFrame, BTreeMap<String, i64>)> {
+/// What `shop_weekly` tells the manifest: the days of order history before
+/// each week's Monday over all shops, and the first order's day (so that
+/// bucketed runs can combine the history).
+pub struct History {
+    pub days_before_week: BTreeMap<String, i64>,
+    pub first_order_day: Option<i32>,
+}
+
+/// `shop_weekly` (by payment date), and the order history it saw.
+pub fn shop_weekly(orders: &[Order], h: &BuyerHistory) -> PolarsResult<(DataFrame, History)> {
     let mut first_day: BTreeMap<&str, i32> = BTreeMap::new();
     for o in orders {
         let d = time::local_day(o.created_local);
@@ -128,6 +135,10 @@ pub fn shop_weekly(orders: &[Order], h: &BuyerHistory) -> PolarsResult<(DataFram
             rows.iter().map(|((s, m), _)| (*m - first_day[s]).max(0) as i64),
         )
         .build()?;
+    let history = History {
+        days_before_week: history,
+        first_order_day: first_any,
+    };
     Ok((df, history))
 }
 

@@ -56,6 +56,8 @@ pub struct Marts {
     pub session_member_levels: Vec<Option<String>>,
     /// Days of order history before each ISO week's Monday (for the manifest).
     pub order_history_days: BTreeMap<String, i64>,
+    /// The first order's local day over all shops (days since 1970-01-01).
+    pub first_order_day: Option<i32>,
 }
 
 /// What the marts are built from.
@@ -108,7 +110,7 @@ pub fn build(x: &Inputs) -> Result<Marts> {
     let history = buyers::BuyerHistory::new(x.orders, x.buyers);
     let returning = buyers::session_returning(x.conv, &history);
     let (agent_daily, agent_weekly, targets) = agent_marts(x, &returning)?;
-    let (shop_weekly, order_history_days) =
+    let (shop_weekly, order_history) =
         buyers::shop_weekly(x.orders, &history).map_err(KefuError::table(sw::TABLE.name))?;
     let session_intents = topics::session_intents(x.conv, x.messages, x.text);
     let loss_reasons = loss_reasons::loss_reasons(&loss_reasons::Inputs {
@@ -160,6 +162,7 @@ pub fn build(x: &Inputs) -> Result<Marts> {
             .map(|s| history.level(&s.shop_id, &s.buyer_id).map(str::to_owned))
             .collect(),
         session_returning: returning,
-        order_history_days,
+        order_history_days: order_history.days_before_week,
+        first_order_day: order_history.first_order_day,
     })
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::core::bucket::Route;
 use crate::stages::ingest::schema::{ALWAYS_ACCOUNTED, INPUTS};
 use crate::stages::ingest::InputFile;
 
@@ -33,6 +34,12 @@ pub struct Manifest {
     /// Days of order history in the data before each ISO week's Monday: how
     /// far back 老客 / 新客 and 复购 can see (the `buyers` input reaches further).
     pub order_history_days: BTreeMap<String, i64>,
+    /// The first order's local date over the run's shops: with
+    /// `order_history_days`, what lets bucketed runs' histories be combined.
+    pub first_order_date: Option<String>,
+    /// A partitioned run's bucket (`buckets`, `bucket`); absent without `--buckets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<Route>,
     pub stage_ms: BTreeMap<String, u64>,
     pub wall_ms: u64,
 }
@@ -57,16 +64,52 @@ pub fn table_counts(files: &[InputFile]) -> BTreeMap<&'static str, TableCounts> 
     out
 }
 
-/// The summary `kefu run` prints: rows reconciled per input table and rows per output table.
-pub fn summary(m: &Manifest, out: &Path) -> String {
-    let mut s = String::new();
-    s.push_str("input        read      used  rejected   deduped\n");
-    for (t, c) in &m.tables {
+/// What a shard of a partitioned run prints: its buckets' rows reconciled
+/// per input table, and whether the run is complete.
+pub fn shard_summary(ms: &[Manifest], out: &Path, done: bool) -> String {
+    let mut tables: BTreeMap<&'static str, TableCounts> = BTreeMap::new();
+    let mut outputs: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for m in ms {
+        for (t, c) in &m.tables {
+            let s = tables.entry(t).or_default();
+            s.rows_read += c.rows_read;
+            s.rows_used += c.rows_used;
+            s.rows_rejected += c.rows_rejected;
+            s.rows_deduplicated += c.rows_deduplicated;
+        }
+        for (t, n) in &m.outputs {
+            *outputs.entry(t).or_default() += n;
+        }
+    }
+    let mut s = format!("{} bucket(s) of this shard\n", ms.len());
+    s.push_str(&counts_table(&tables));
+    s.push_str("\noutput rows:");
+    for (t, n) in &outputs {
+        s.push_str(&format!(" {t}={n}"));
+    }
+    let wall: u64 = ms.iter().map(|m| m.wall_ms).sum();
+    s.push_str(&format!("\nwrote {} in {:.1} s\n", out.display(), wall as f64 / 1000.0));
+    s.push_str(match done {
+        true => "every bucket is written: _SUCCESS.json holds the run's reconciliation\n",
+        false => "other buckets are not written yet: no _SUCCESS.json until they are\n",
+    });
+    s
+}
+
+fn counts_table(tables: &BTreeMap<&'static str, TableCounts>) -> String {
+    let mut s = String::from("input        read      used  rejected   deduped\n");
+    for (t, c) in tables {
         s.push_str(&format!(
             "{t:<9}{:>8}{:>10}{:>10}{:>10}\n",
             c.rows_read, c.rows_used, c.rows_rejected, c.rows_deduplicated
         ));
     }
+    s
+}
+
+/// The summary `kefu run` prints: rows reconciled per input table and rows per output table.
+pub fn summary(m: &Manifest, out: &Path) -> String {
+    let mut s = counts_table(&m.tables);
     s.push_str("\noutput rows:");
     for (t, n) in &m.outputs {
         s.push_str(&format!(" {t}={n}"));

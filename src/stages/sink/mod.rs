@@ -6,6 +6,7 @@
 pub mod frames;
 pub mod manifest;
 pub mod parquet;
+pub mod partition;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -15,7 +16,7 @@ use std::time::Instant;
 use polars::prelude::*;
 
 pub use manifest::{summary, Manifest};
-pub use parquet::{read_table, table_path, write_parquet, Staging};
+pub use parquet::{read_table, table_files, table_path, write_parquet, Staging};
 
 use crate::core::error::{KefuError, Result};
 use crate::core::schema::{self, agent_weekly_columns, Col, Table};

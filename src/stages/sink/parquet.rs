@@ -17,7 +17,7 @@ use crate::core::schema::{Col, Rows, Table};
 pub const ROW_GROUP: usize = 512 * 1024;
 
 /// The file each table is written to, under its folder.
-const PART: &str = "part-0.parquet";
+pub(super) const PART: &str = "part-0.parquet";
 
 /// A folder being filled; dropped without [`Staging::commit`] it is removed.
 /// It holds an advisory lock on `OUT` for its life, so two runs never race
@@ -25,6 +25,9 @@ const PART: &str = "part-0.parquet";
 pub struct Staging {
     tmp: PathBuf,
     target: PathBuf,
+    /// A partitioned run's bucket: committed into `target`'s partitions
+    /// instead of replacing `target`.
+    bucket: Option<u32>,
     committed: bool,
     _lock: fs::File,
 }
@@ -66,6 +69,33 @@ impl Staging {
         Ok(Staging {
             tmp,
             target: target.to_path_buf(),
+            bucket: None,
+            committed: false,
+            _lock: lock,
+        })
+    }
+
+    /// A staging folder for one bucket of a partitioned run into `out` (made
+    /// ready by [`super::partition::prepare`]), locked per bucket so shards
+    /// on one machine never race on a bucket.
+    pub fn bucket<'a>(out: &Path, bucket: u32, inputs: impl IntoIterator<Item = &'a PathBuf>) -> Result<Self> {
+        check_inputs(out, inputs)?;
+        let work = out.join(super::partition::WORK);
+        fs::create_dir_all(&work).map_err(|e| KefuError::io(&work, e))?;
+        let name = format!("bucket={bucket}");
+        let lock = lock(out, &work.join(format!("{name}.lock")))?;
+        // A killed run's folder for this bucket: we hold its lock, so it is dead.
+        for e in fs::read_dir(&work).map_err(|e| KefuError::io(&work, e))?.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&format!("{name}.tmp-")) {
+                fs::remove_dir_all(e.path()).map_err(|err| KefuError::io(e.path(), err))?;
+            }
+        }
+        let tmp = work.join(format!("{name}.tmp-{}", std::process::id()));
+        fs::create_dir_all(&tmp).map_err(|e| KefuError::io(&tmp, e))?;
+        Ok(Staging {
+            tmp,
+            target: out.to_path_buf(),
+            bucket: Some(bucket),
             committed: false,
             _lock: lock,
         })
@@ -132,8 +162,14 @@ impl Staging {
         fs::write(&p, bytes).map_err(|e| KefuError::io(&p, e))
     }
 
-    /// Swaps the finished folder into place.
+    /// Swaps the finished folder into place (a bucket: moves its files into
+    /// their partitions, the manifest last).
     pub fn commit(mut self) -> Result<()> {
+        if let Some(b) = self.bucket {
+            super::partition::commit(&self.tmp, &self.target, b)?;
+            self.committed = true;
+            return Ok(());
+        }
         let old = self.tmp.with_file_name(format!(
             ".{}.kefu-old-{}",
             self.target
@@ -215,7 +251,7 @@ fn recover(target: &Path, parent: &Path, name: &str) -> Result<()> {
 
 /// Refuses to replace a folder that is not a kefu output: `--out .` must
 /// never wipe a project.
-fn check_target(target: &Path) -> Result<()> {
+pub(super) fn check_target(target: &Path) -> Result<()> {
     if !target.exists() {
         return Ok(());
     }
@@ -269,7 +305,7 @@ fn legacy_output(target: &Path) -> bool {
 
 /// Refuses a job that reads from inside the folder it would replace: the
 /// swap would delete its own inputs.
-fn check_inputs<'a>(target: &Path, inputs: impl IntoIterator<Item = &'a PathBuf>) -> Result<()> {
+pub(super) fn check_inputs<'a>(target: &Path, inputs: impl IntoIterator<Item = &'a PathBuf>) -> Result<()> {
     let Ok(out) = target.canonicalize() else {
         return Ok(());
     };
@@ -301,15 +337,64 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     Ok(())
 }
 
-/// Reads back one table a run wrote, its columns checked against the schema.
+/// Reads back one table a run wrote, its columns checked against the
+/// schema. A partitioned run's buckets are read in bucket order and put in
+/// shop order (a stable sort: within a shop, rows keep the order a run
+/// without buckets writes), so readers see one table either way.
 pub fn read_table(out: &Path, table: &Table) -> Result<Rows> {
-    let p = out.join(table.name).join(PART);
-    let f = fs::File::open(&p).map_err(|e| KefuError::io(&p, e))?;
-    let df = ParquetReader::new(f).finish().map_err(KefuError::table(table.name))?;
+    let files = table_files(out, table);
+    if files.is_empty() {
+        let p = table_path(out, table);
+        return Err(KefuError::io(&p, std::io::ErrorKind::NotFound.into()));
+    }
+    let mut parts = Vec::with_capacity(files.len());
+    for p in &files {
+        let f = fs::File::open(p).map_err(|e| KefuError::io(p, e))?;
+        parts.push(ParquetReader::new(f).finish().map_err(KefuError::table(table.name))?);
+    }
+    let df = match parts.len() {
+        1 => parts.pop().unwrap_or_default(),
+        _ => in_shop_order(table, parts).map_err(KefuError::table(table.name))?,
+    };
     Rows::new(table, df)
 }
 
-/// The file of `table` under a run's output folder (for lazy scans).
+fn in_shop_order(table: &Table, parts: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    let mut all = parts.into_iter().map(DataFrame::lazy).collect::<Vec<_>>();
+    let lf = concat(std::mem::take(&mut all), UnionArgs::default())?;
+    let keys: Vec<&str> = match table.columns.iter().any(|c| c.name == "shop_id") {
+        true => vec!["shop_id"],
+        false => vec!["file", "line"],
+    };
+    lf.sort(keys, SortMultipleOptions::default().with_maintain_order(true))
+        .collect()
+}
+
+/// The file of `table` in a run's output without buckets (for messages).
 pub fn table_path(out: &Path, table: &Table) -> PathBuf {
     out.join(table.name).join(PART)
+}
+
+/// The Parquet files of `table` under a run's output: `part-0.parquet`, or
+/// each partition's, in bucket order.
+pub fn table_files(out: &Path, table: &Table) -> Vec<PathBuf> {
+    let plain = table_path(out, table);
+    if plain.is_file() {
+        return vec![plain];
+    }
+    let prefix = format!("{}=", super::partition::PARTITION_COLUMN);
+    let Ok(entries) = fs::read_dir(out.join(table.name)) else {
+        return Vec::new();
+    };
+    let mut parts: Vec<(u32, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let b = name.strip_prefix(&prefix)?.parse().ok()?;
+            Some((b, e.path().join(PART)))
+        })
+        .filter(|(_, p)| p.is_file())
+        .collect();
+    parts.sort();
+    parts.into_iter().map(|(_, p)| p).collect()
 }
