@@ -263,10 +263,22 @@ impl PipelineConfig {
     }
 
     /// SHA-256 of the resolved job and every lexicon it can use, so two runs
-    /// with the same hash used the same definitions.
+    /// with the same hash used the same definitions. Where the inputs are
+    /// read from and the output written is left out: the shards of one
+    /// partitioned run (or a Spark task's hand-off files) read other paths
+    /// with the same definitions, and their manifests must agree.
     fn hash(&self) -> String {
         let mut h = Sha256::new();
-        h.update(serde_json::to_vec(self).unwrap_or_default());
+        let mut job = serde_json::to_value(self).unwrap_or_default();
+        for t in INPUT_PATHS {
+            if let Some(input) = job.get_mut("input").and_then(|v| v.as_object_mut()) {
+                input.remove(t);
+            }
+        }
+        if let Some(output) = job.get_mut("output").and_then(|v| v.as_object_mut()) {
+            output.remove("dir");
+        }
+        h.update(serde_json::to_vec(&job).unwrap_or_default());
         for name in TEXT_LEXICONS {
             h.update(builtin::text(name, self.text.lexicon(name).map(|p| p.as_path())).unwrap_or_default());
         }
@@ -279,6 +291,11 @@ impl PipelineConfig {
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
+
+/// The `[input]` keys that only say where a table's files are.
+const INPUT_PATHS: [&str; 8] = [
+    "messages", "orders", "agents", "refunds", "buyers", "targets", "ratings", "reviews",
+];
 
 impl Metrics {
     fn validate(&self) -> Result<settings::Metrics> {

@@ -18,6 +18,7 @@ mod rules_audit;
 mod scale;
 mod scoring;
 mod sessions;
+mod spark;
 mod stage;
 mod text;
 mod workload;

@@ -20,13 +20,7 @@ use crate::helpers::kefu;
 /// id alone (they follow the order's bucket; one naming no order is
 /// rejected once, in bucket 0), and a repeated roster row.
 fn data(dir: &Path) -> Vec<String> {
-    let o = kefu()
-        .args(["generate", "--seed", "14", "--shops", "13", "--agents", "3"])
-        .args(["--days", "3", "--sessions-per-day", "12", "--out"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    generate(dir);
     let msgs = std::fs::read_to_string(dir.join("messages/messages.csv")).unwrap();
     let first_row = msgs.lines().nth(1).unwrap();
     let extra = format!(
@@ -59,13 +53,32 @@ fn data(dir: &Path) -> Vec<String> {
         format!("{agents}{}\n", agents.lines().nth(1).unwrap()),
     )
     .unwrap();
+    let mut args = inputs(dir);
+    for (flag, rel) in [("--refunds", "refunds.csv"), ("--reviews", "reviews.csv")] {
+        args.push(flag.to_string());
+        args.push(dir.join(rel).display().to_string());
+    }
+    args
+}
+
+/// A `kefu generate` set of 13 shops (messages/, orders/, agents.csv).
+pub fn generate(dir: &Path) {
+    let o = kefu()
+        .args(["generate", "--seed", "14", "--shops", "13", "--agents", "3"])
+        .args(["--days", "3", "--sessions-per-day", "12", "--out"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `--messages`, `--orders` and `--agents` of a generated set.
+pub fn inputs(dir: &Path) -> Vec<String> {
     let mut args = Vec::new();
     for (flag, rel) in [
         ("--messages", "messages"),
         ("--orders", "orders"),
         ("--agents", "agents.csv"),
-        ("--refunds", "refunds.csv"),
-        ("--reviews", "reviews.csv"),
     ] {
         args.push(flag.to_string());
         args.push(dir.join(rel).display().to_string());
@@ -73,7 +86,7 @@ fn data(dir: &Path) -> Vec<String> {
     args
 }
 
-fn run(dir: &Path, args: &[String], out: &Path, extra: &[&str]) -> std::process::Output {
+pub fn run(dir: &Path, args: &[String], out: &Path, extra: &[&str]) -> std::process::Output {
     kefu()
         .current_dir(dir)
         .arg("run")
@@ -127,7 +140,7 @@ fn sorted(df: DataFrame) -> DataFrame {
 
 /// Every table's union of partitions equals the plain run's rows; every
 /// shop sits only in its bucket's folder.
-fn assert_union(plain: &Path, out: &Path, buckets: u32) {
+pub fn assert_union(plain: &Path, out: &Path, buckets: u32) {
     for t in TABLES {
         let parts = partitions(out, t.name);
         assert_eq!(parts.len(), buckets as usize, "{}: a file per bucket", t.name);
@@ -162,11 +175,17 @@ fn json(p: &Path) -> Value {
 
 /// The bucket manifests' counts add up to the plain run's, and
 /// `_SUCCESS.json` says so.
-fn assert_reconciled(plain: &Path, out: &Path, buckets: u32) {
+pub fn assert_reconciled(plain: &Path, out: &Path, buckets: u32) {
     let want = json(&plain.join("manifest.json"));
     let success = json(&out.join("_SUCCESS.json"));
-    // (config_hash differs: the job's hash covers its --out.)
-    for key in ["tables", "outputs", "order_history_days", "first_order_date"] {
+    // The job's hash leaves out where files are: every bucket's is the plain run's.
+    for key in [
+        "tables",
+        "outputs",
+        "order_history_days",
+        "first_order_date",
+        "config_hash",
+    ] {
         assert_eq!(success[key], want[key], "_SUCCESS.json {key}");
     }
     let mut read = 0;
@@ -298,4 +317,20 @@ fn one_output_keeps_one_layout() {
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
         assert!(err.contains(says), "{extra:?}: {err}");
     }
+}
+
+/// The samples (a GBK CSV, a 千牛 export, bad rows, every optional input)
+/// bucketed equal the samples run plainly, the report included.
+#[test]
+fn the_samples_in_four_buckets_equal_the_samples() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, b4) = (tmp.path().join("plain"), tmp.path().join("b4"));
+    let repo = crate::helpers::repo();
+    assert!(run(&repo, &[], &plain, &[]).status.success());
+    let o = run(&repo, &[], &b4, &["--buckets", "4"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_union(&plain, &b4, 4);
+    assert_reconciled(&plain, &b4, 4);
+    let page = |d: &Path| std::fs::read(d.join("report.html")).unwrap();
+    assert!(page(&plain) == page(&b4), "report.html differs");
 }
