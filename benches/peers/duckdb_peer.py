@@ -15,9 +15,8 @@ import pandas as pd
 from pandas_jieba import asks, init_jieba, stage
 
 
-def main(data: Path, result: Path) -> None:
-    timings = {}
-    con = duckdb.connect()
+def load(con, data: Path, timings: dict) -> None:
+    """The messages (numbered in file order) and orders, all as text first."""
     t = time.perf_counter()
     files = [str(f) for f in sorted((data / "messages").rglob("*.csv"))]
     con.execute(
@@ -35,6 +34,11 @@ def main(data: Path, result: Path) -> None:
     )
     timings["load"] = time.perf_counter() - t
 
+
+def main(data: Path, result: Path) -> None:
+    timings = {}
+    con = duckdb.connect()
+    load(con, data, timings)
     t = time.perf_counter()
     init_jieba()
     n = 0
@@ -49,7 +53,11 @@ def main(data: Path, result: Path) -> None:
     asks_df = pd.DataFrame(flags, columns=["rn", "asks", "stage"])
     con.execute("CREATE TABLE a AS SELECT * FROM asks_df")
     timings["tokenize"] = time.perf_counter() - t
+    finish(con, result, timings, n)
 
+
+def finish(con, result: Path, timings: dict, n: int, extra: dict | None = None) -> None:
+    """The SQL (sessions, turns, credit), then the figures kefu must agree with."""
     t = time.perf_counter()
     con.execute((Path(__file__).parent / "duckdb_peer.sql").read_text())
     timings["sql"] = time.perf_counter() - t
@@ -78,7 +86,8 @@ def main(data: Path, result: Path) -> None:
     rows = con.execute("SELECT * FROM funnel ORDER BY k").fetchall()
     figures["funnel"] = {r[0]: [int(x) for x in r[1:]] for r in rows}
     timings["figures"] = time.perf_counter() - t
-    result.write_text(json.dumps({"figures": figures, "timings_s": timings, "tokens": n}, ensure_ascii=False, indent=1))
+    out = {"figures": figures, "timings_s": timings, "tokens": n, **(extra or {})}
+    result.write_text(json.dumps(out, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

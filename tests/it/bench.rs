@@ -1,15 +1,16 @@
-//! The benchmark's peers (pandas + jieba, DuckDB SQL + jieba) compute the
+//! The benchmark's peers (pandas + jieba, DuckDB SQL + jieba, DuckDB SQL +
+//! rjieba in a process per thread) compute the
 //! shared figures — sessions, turns, response sums, credited orders and the
 //! money funnel per agent — by the same definitions from the same files, and
 //! `kefu bench pipeline --peers` fails unless they equal kefu's exactly.
 
 use crate::helpers::*;
 
-/// The peers need pandas, duckdb and jieba (benches/peers/requirements.txt,
+/// The peers need pandas, duckdb, jieba and rjieba (benches/peers/requirements.txt,
 /// installed by .ci/run): skipped with a message elsewhere.
 fn peers_installed() -> bool {
     let ok = std::process::Command::new("python3")
-        .args(["-c", "import pandas, duckdb, jieba"])
+        .args(["-c", "import pandas, duckdb, jieba, rjieba"])
         .output()
         .is_ok_and(|o| o.status.success());
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
@@ -18,7 +19,7 @@ fn peers_installed() -> bool {
         "under CI the bench peers must be installed (pip install -r benches/peers/requirements.txt)"
     );
     if !ok {
-        eprintln!("skipped: python3 with pandas, duckdb and jieba not found");
+        eprintln!("skipped: python3 with pandas, duckdb, jieba and rjieba not found");
     }
     ok
 }
@@ -53,7 +54,8 @@ fn bench_peers_agree_with_kefu() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
     let peers = r["peers"].as_array().unwrap();
-    assert_eq!(peers.len(), 2);
+    let names: Vec<&str> = peers.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["pandas_jieba", "duckdb_peer", "duckdb_rjieba_peer"]);
     assert!(peers.iter().all(|p| p["agrees_with_kefu"] == true), "{peers:?}");
     // The funnel is there and not trivially empty.
     let funnel = r["figures"]["funnel"].as_object().unwrap();

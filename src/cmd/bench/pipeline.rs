@@ -141,6 +141,7 @@ fn run_peer(
         .arg(script)
         .arg(data)
         .arg(&out)
+        .arg(rayon::current_num_threads().to_string())
         .stderr(std::process::Stdio::null())
         .status()
         .map_err(|e| KefuError::io(script, e))?;
@@ -226,11 +227,13 @@ fn tokenizer_rounds(texts: &[&str], engine: &TextEngine, hmm: bool) -> (u64, u64
     (raw_ms, tok_ms)
 }
 
-/// Runs both peer scripts; fails on the first that disagrees with kefu.
+/// Runs the peer scripts; fails on the first that disagrees with kefu. The
+/// last, DuckDB + rjieba in as many processes as kefu has threads, is the
+/// strongest.
 fn run_peers(data: &Path, work: &Path, figures: &Figures, manifest: &Manifest) -> Result<Vec<PeerRun>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers");
     let mut runs = Vec::new();
-    for script in ["pandas_jieba.py", "duckdb_peer.py"] {
+    for script in ["pandas_jieba.py", "duckdb_peer.py", "duckdb_rjieba_peer.py"] {
         let r = run_peer(
             &dir.join(script),
             data,
