@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::core::bucket::{Route, Shard};
@@ -22,7 +23,8 @@ use crate::stages::text::{self, MessageText, TextEngine, WordCounts};
 /// Everything a run computes, before it is written.
 pub struct Analysis {
     pub staged: Staged,
-    pub engine: TextEngine,
+    /// Shared: a partitioned run builds jieba and the lexicons once for all its buckets.
+    pub engine: Arc<TextEngine>,
     pub text: Vec<MessageText>,
     pub words: WordCounts,
     pub conv: Conversations,
@@ -35,6 +37,12 @@ pub struct Analysis {
 
 /// Runs every stage but the sink.
 pub fn analyse(settings: &Settings) -> Result<Analysis> {
+    analyse_with(settings, None)
+}
+
+/// [`analyse`] with a text engine already built (by an earlier bucket), or
+/// none: then it is built here, timed as part of the text stage.
+fn analyse_with(settings: &Settings, engine: Option<Arc<TextEngine>>) -> Result<Analysis> {
     let m = &settings.metrics;
     let mut st = StageTimer::new(7);
     st.start("reading inputs");
@@ -42,7 +50,10 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
     st.done("ingest");
 
     st.start("segmenting and flagging messages");
-    let engine = TextEngine::for_settings(settings)?;
+    let engine = match engine {
+        Some(e) => e,
+        None => Arc::new(TextEngine::for_settings(settings)?),
+    };
     let (text, words) = text::understand(&engine, &staged.messages);
     let review_reasons = staged
         .reviews
@@ -116,7 +127,7 @@ pub fn analyse(settings: &Settings) -> Result<Analysis> {
 /// the analysis (benchmarks inspect it).
 pub fn run(settings: &Settings, extra: &dyn Fn(&Path) -> Result<()>) -> Result<(Manifest, Analysis)> {
     let staging = Staging::new(&settings.output.dir, settings.input.paths())?;
-    run_into(settings, staging, extra)
+    run_into(settings, staging, None, extra)
 }
 
 /// A partitioned run: the shard's buckets one after another, each a pass
@@ -128,11 +139,14 @@ pub fn run_buckets(settings: &Settings, buckets: u32, shard: Shard) -> Result<(V
     let out = &settings.output.dir;
     partition::prepare(out, buckets, shard, settings.input.paths())?;
     let mut manifests = Vec::new();
+    let mut engine = None;
     for bucket in shard.buckets(buckets) {
         let mut s = settings.clone();
         s.input.route = Some(Route { buckets, bucket });
-        let staging = Staging::bucket(out, bucket, settings.input.paths())?;
-        manifests.push(run_into(&s, staging, &|_| Ok(()))?.0);
+        let staging = Staging::bucket(out, bucket)?;
+        let (manifest, a) = run_into(&s, staging, engine.take(), &|_| Ok(()))?;
+        engine = Some(a.engine);
+        manifests.push(manifest);
     }
     let done = partition::finish(out, buckets)?;
     Ok((manifests, done))
@@ -141,10 +155,11 @@ pub fn run_buckets(settings: &Settings, buckets: u32, shard: Shard) -> Result<(V
 fn run_into(
     settings: &Settings,
     staging: Staging,
+    engine: Option<Arc<TextEngine>>,
     extra: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<(Manifest, Analysis)> {
     let t0 = Instant::now();
-    let a = analyse(settings)?;
+    let a = analyse_with(settings, engine)?;
     let ts = Instant::now();
     let outputs = sink::write_tables(
         &staging,

@@ -6,22 +6,9 @@
 
 use crate::helpers::*;
 
-/// The peers need pandas, duckdb, jieba and rjieba (benches/peers/requirements.txt,
-/// installed by .ci/run): skipped with a message elsewhere.
+/// The peers need pandas, duckdb, jieba and rjieba (installed by .ci/run).
 fn peers_installed() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import pandas, duckdb, jieba, rjieba"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    assert!(
-        ok || !ci,
-        "under CI the bench peers must be installed (pip install -r benches/peers/requirements.txt)"
-    );
-    if !ok {
-        eprintln!("skipped: python3 with pandas, duckdb, jieba and rjieba not found");
-    }
-    ok
+    python_has("pandas, duckdb, jieba, rjieba", "benches/peers/requirements.txt")
 }
 
 #[test]

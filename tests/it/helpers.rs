@@ -26,9 +26,8 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     if p.is_file() {
         return Some(p);
     }
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
     assert!(
-        !ci,
+        !under_ci(),
         "{} not found: under CI the shared data must be beside the repository",
         p.display()
     );
@@ -37,6 +36,30 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
         p.display()
     );
     None
+}
+
+/// Whether the tests run under CI (`CI` set, as `.ci/run` runs them), where
+/// nothing a test needs may be missing.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Whether python3 imports `modules` (e.g. `"pandas, duckdb"`). When it
+/// does not, the test fails under CI (`.ci/run` installs them from
+/// `requirements`) and is skipped, saying so, elsewhere.
+pub fn python_has(modules: &str, requirements: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || !under_ci(),
+        "under CI python3 must import {modules} (pip install -r {requirements})"
+    );
+    if !ok {
+        eprintln!("skipped: python3 cannot import {modules} (pip install -r {requirements})");
+    }
+    ok
 }
 
 pub struct Fixture {

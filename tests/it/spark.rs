@@ -7,25 +7,12 @@
 
 use std::process::Command;
 
-use crate::helpers::repo;
+use crate::helpers::{python_has, repo};
 use crate::scale::{assert_reconciled, assert_union, generate, inputs, run};
-
-fn pyspark() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import pyspark"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    assert!(ok || !ci, "pyspark is not installed: .ci/run installs it under CI");
-    if !ok {
-        eprintln!("skipped: pyspark is not installed (pip install pyspark)");
-    }
-    ok
-}
 
 #[test]
 fn spark_runs_every_bucket_retries_a_failed_one_and_equals_a_plain_run() {
-    if !pyspark() {
+    if !python_has("pyspark", "deploy/spark/requirements.txt") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -25,7 +25,6 @@ use self::discover::{discover, Format};
 use self::readers::{Csv, Fields, Jsonl, Parquet, Reader, RowSink, Transcript};
 use self::route::{Foreign, RowRoute, Shopless};
 use self::schema::{InputSchema, AGENTS, BUYERS, MESSAGES, ORDERS, RATINGS, REFUNDS, REVIEWS, TARGETS};
-use crate::core::bucket::Route;
 use crate::core::error::Result;
 use crate::core::model::{Agent, BuyerInfo, Interner, Message, Name, Order, Rating, Refund, Reject, Review, Target};
 use crate::core::settings::Settings;
@@ -179,7 +178,7 @@ struct Routing {
 
 impl Routing {
     /// Tables without a shop column (the agent roster) are read whole by
-    /// every pass; see [`account_shopless`].
+    /// every pass and accounted in bucket 0 ([`stage`]).
     fn new(schema: &InputSchema, settings: &Settings) -> Routing {
         let route = settings.input.route;
         let shop_col = schema.names().position(|c| c == "shop_id");
@@ -191,10 +190,9 @@ impl Routing {
                 false => Shopless::ByOrder,
             },
         });
-        let by_order = !settings.input.refunds.is_empty() || !settings.input.reviews.is_empty();
         Routing {
             rows,
-            remember_foreign: route.is_some() && schema.name == ORDERS.name && by_order,
+            remember_foreign: schema.name == ORDERS.name && resolves_by_order(settings),
         }
     }
 }
@@ -360,7 +358,7 @@ fn stage_optional(
         files,
         rejects,
     )?;
-    let own = own_shops(orders, input.route);
+    let own = own_shops(orders, settings);
     let refunds = route::own_shopless(
         refunds,
         input.route,
@@ -479,11 +477,18 @@ fn stage_reviews(
     Ok(Some(reviews::join(orders, reviews, files, rejects)))
 }
 
+/// Whether this pass may meet refunds or reviews that name their order by
+/// id alone and must find the order's bucket (see [`route`]).
+fn resolves_by_order(settings: &Settings) -> bool {
+    let input = &settings.input;
+    input.route.is_some() && (!input.refunds.is_empty() || !input.reviews.is_empty())
+}
+
 /// How many of this pass's orders (one per shop, once deduplicated) use
-/// each order id; only a partitioned pass asks.
-fn own_shops(orders: &[Order], route: Option<Route>) -> HashMap<Box<str>, usize> {
+/// each order id; only a pass that [`resolves_by_order`] asks.
+fn own_shops(orders: &[Order], settings: &Settings) -> HashMap<Box<str>, usize> {
     let mut n: HashMap<Box<str>, usize> = HashMap::new();
-    if route.is_some() {
+    if resolves_by_order(settings) {
         for o in orders {
             *n.entry(o.order_id.as_str().into()).or_default() += 1;
         }

@@ -76,10 +76,10 @@ impl Staging {
     }
 
     /// A staging folder for one bucket of a partitioned run into `out` (made
-    /// ready by [`super::partition::prepare`]), locked per bucket so shards
-    /// on one machine never race on a bucket.
-    pub fn bucket<'a>(out: &Path, bucket: u32, inputs: impl IntoIterator<Item = &'a PathBuf>) -> Result<Self> {
-        check_inputs(out, inputs)?;
+    /// ready, and checked against the job's inputs, by
+    /// [`super::partition::prepare`]), locked per bucket so shards on one
+    /// machine never race on a bucket.
+    pub fn bucket(out: &Path, bucket: u32) -> Result<Self> {
         let work = out.join(super::partition::WORK);
         fs::create_dir_all(&work).map_err(|e| KefuError::io(&work, e))?;
         let name = format!("bucket={bucket}");
