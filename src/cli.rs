@@ -186,6 +186,15 @@ pub struct RunArgs {
     /// Compute only the buckets b ≡ k (mod N), so N processes write one output; needs --buckets.
     #[arg(long, value_name = "k/N", requires = "buckets")]
     pub shard: Option<String>,
+    /// Bound the run's memory (e.g. 2G): inputs are read once into per-bucket
+    /// spill files, then buckets run one after another, as many as the budget
+    /// needs (README, Scale out). Output is partitioned as with --buckets.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_budget: Option<String>,
+    /// Folder for the spill files (default: OUT/_work); implies spilling; needs
+    /// --buckets or --memory-budget.
+    #[arg(long, value_name = "DIR")]
+    pub spill: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

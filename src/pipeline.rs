@@ -13,6 +13,7 @@ use crate::core::telemetry::StageTimer;
 use crate::core::time;
 use crate::stages::conversion::feedback::{self, Feedback, FeedbackInputs};
 use crate::stages::conversion::{self, Attribution};
+use crate::stages::ingest::spill::{self, Spill};
 use crate::stages::ingest::{self, Staged};
 use crate::stages::marts::{self, Marts};
 use crate::stages::rules::{self, Violation};
@@ -37,16 +38,23 @@ pub struct Analysis {
 
 /// Runs every stage but the sink.
 pub fn analyse(settings: &Settings) -> Result<Analysis> {
-    analyse_with(settings, None)
+    analyse_with(settings, None, None)
+}
+
+/// [`analyse`] with a text engine built once for many runs (property
+/// tests, benchmarks): jieba's dictionary is most of a small run's time.
+pub fn analyse_with_engine(settings: &Settings, engine: Arc<TextEngine>) -> Result<Analysis> {
+    analyse_with(settings, Some(engine), None)
 }
 
 /// [`analyse`] with a text engine already built (by an earlier bucket), or
-/// none: then it is built here, timed as part of the text stage.
-fn analyse_with(settings: &Settings, engine: Option<Arc<TextEngine>>) -> Result<Analysis> {
+/// none: then it is built here, timed as part of the text stage. A bucket's
+/// pass reads its rows from the spill when there is one.
+fn analyse_with(settings: &Settings, engine: Option<Arc<TextEngine>>, spill: Option<&Spill>) -> Result<Analysis> {
     let m = &settings.metrics;
     let mut st = StageTimer::new(7);
     st.start("reading inputs");
-    let mut staged = ingest::stage(settings)?;
+    let mut staged = ingest::stage(settings, spill)?;
     st.done("ingest");
 
     st.start("segmenting and flagging messages");
@@ -127,39 +135,62 @@ fn analyse_with(settings: &Settings, engine: Option<Arc<TextEngine>>) -> Result<
 /// the analysis (benchmarks inspect it).
 pub fn run(settings: &Settings, extra: &dyn Fn(&Path) -> Result<()>) -> Result<(Manifest, Analysis)> {
     let staging = Staging::new(&settings.output.dir, settings.input.paths())?;
-    run_into(settings, staging, None, extra)
+    run_into(settings, staging, (None, None), extra)
 }
 
 /// A partitioned run: the shard's buckets one after another, each a pass
-/// over the inputs that keeps that bucket's shops and commits that bucket's
-/// partitions and manifest on its own; then `_SUCCESS.json` once every
-/// bucket of the run has its manifest (whichever shard finishes last).
-/// Returns the buckets' manifests and whether the run is complete.
-pub fn run_buckets(settings: &Settings, buckets: u32, shard: Shard) -> Result<(Vec<Manifest>, bool)> {
+/// that keeps that bucket's shops and commits that bucket's partitions and
+/// manifest on its own; then `_SUCCESS.json` once every bucket of the run
+/// has its manifest (whichever shard finishes last). With a spill folder
+/// the inputs are read once into it and each pass replays its bucket's
+/// rows (bounded memory); without, each pass rereads the inputs. Returns
+/// the buckets' manifests and whether the run is complete.
+pub fn run_buckets(
+    settings: &Settings,
+    buckets: u32,
+    shard: Shard,
+    spill_dir: Option<&Path>,
+) -> Result<(Vec<Manifest>, bool)> {
     let out = &settings.output.dir;
     partition::prepare(out, buckets, shard, settings.input.paths())?;
+    let passes = match spill_dir {
+        None => passes(settings, buckets, shard, None),
+        Some(dir) => {
+            let written = spill::write(settings, buckets, shard, dir);
+            let r = written.and_then(|s| passes(settings, buckets, shard, Some(&s)));
+            spill::remove(dir)?;
+            r
+        }
+    };
+    let manifests = passes?;
+    let done = partition::finish(out, buckets)?;
+    Ok((manifests, done))
+}
+
+/// The shard's buckets, one pass each.
+fn passes(settings: &Settings, buckets: u32, shard: Shard, spill: Option<&Spill>) -> Result<Vec<Manifest>> {
+    let out = &settings.output.dir;
     let mut manifests = Vec::new();
     let mut engine = None;
     for bucket in shard.buckets(buckets) {
         let mut s = settings.clone();
         s.input.route = Some(Route { buckets, bucket });
         let staging = Staging::bucket(out, bucket)?;
-        let (manifest, a) = run_into(&s, staging, engine.take(), &|_| Ok(()))?;
+        let (manifest, a) = run_into(&s, staging, (engine.take(), spill), &|_| Ok(()))?;
         engine = Some(a.engine);
         manifests.push(manifest);
     }
-    let done = partition::finish(out, buckets)?;
-    Ok((manifests, done))
+    Ok(manifests)
 }
 
 fn run_into(
     settings: &Settings,
     staging: Staging,
-    engine: Option<Arc<TextEngine>>,
+    (engine, spill): (Option<Arc<TextEngine>>, Option<&Spill>),
     extra: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<(Manifest, Analysis)> {
     let t0 = Instant::now();
-    let a = analyse_with(settings, engine)?;
+    let a = analyse_with(settings, engine, spill)?;
     let ts = Instant::now();
     let outputs = sink::write_tables(
         &staging,

@@ -74,15 +74,101 @@ impl Shard {
         Ok(Shard { index: k, count: n })
     }
 
+    /// Whether this shard computes bucket `b`.
+    pub fn has(&self, b: u32) -> bool {
+        b % self.count == self.index
+    }
+
     /// The buckets of `0..buckets` this shard computes, in order.
     pub fn buckets(&self, buckets: u32) -> impl Iterator<Item = u32> + '_ {
         (self.index..buckets).step_by(self.count as usize)
     }
 }
 
+/// `--memory-budget SIZE`: bytes, with an optional K, M, G or T (powers of
+/// 1024, optionally followed by `B` or `iB`), e.g. `2G`, `1.5G`, `512M`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("{s:?}: give a size such as 2G, 1.5G or 512M")),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: give a size such as 2G, 1.5G or 512M"))?;
+    let bytes = n * (1u64 << shift) as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("{s:?} is no memory size"));
+    }
+    Ok(bytes as u64)
+}
+
+/// What a run holds besides its bucket's rows: jieba and the lexicons (a
+/// run on the samples peaks at 92 MB), and the spill's read window, parts
+/// and write buffers. Measured on the release build (README, Scale out).
+pub const BASE_BYTES: u64 = 300 << 20;
+
+/// Peak memory of a pass per byte of input it holds (text as read, then
+/// the rows, tokens, sessions and tables built from it): 1 M generated
+/// messages, 125 MB of CSV, peak at 760 MB in the release build.
+pub const BYTES_PER_INPUT_BYTE: u64 = 5;
+
+/// Buckets are even only on average: with a few shops each, the largest
+/// holds about twice the mean, so the mean is sized to half the budget.
+const UNEVEN: u64 = 2;
+
+/// The bucket count that keeps a pass over `input_bytes` of inputs within
+/// `budget` bytes: the smallest power of two whose share fits (one shop is
+/// indivisible, so a bucket holding a shop larger than the budget still
+/// exceeds it).
+pub fn buckets_for(budget: u64, input_bytes: u64) -> Result<u32, String> {
+    let usable = budget
+        .checked_sub(BASE_BYTES)
+        .filter(|u| *u >= (64 << 20))
+        .ok_or_else(|| {
+            format!(
+                "{} MB is below what a run needs besides its data (about {} MB); give at least {} MB",
+                budget >> 20,
+                BASE_BYTES >> 20,
+                (BASE_BYTES >> 20) + 64
+            )
+        })?;
+    let need = input_bytes
+        .saturating_mul(BYTES_PER_INPUT_BYTE * UNEVEN)
+        .div_ceil(usable)
+        .max(1);
+    let b = need.next_power_of_two();
+    u32::try_from(b).ok().filter(|b| *b <= MAX_BUCKETS).ok_or_else(|| {
+        format!(
+            "{} MB of inputs need more than {MAX_BUCKETS} buckets in this budget",
+            input_bytes >> 20
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_and_budgets() {
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("512m"), Ok(512 << 20));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("2X").is_err() && parse_size("G").is_err() && parse_size("0").is_err());
+        // 1 GiB budget: 724 MiB usable; 50 MiB of inputs need 50 × 5 × 2 = 500 MiB: one bucket.
+        assert_eq!(buckets_for(1 << 30, 50 << 20), Ok(1));
+        // 1 GiB of inputs: 10240 / 724 = 14.1, so 16 buckets.
+        assert_eq!(buckets_for(1 << 30, 1 << 30), Ok(16));
+        assert!(buckets_for(300 << 20, 1).is_err());
+    }
 
     /// Values from Python: `int.from_bytes(hashlib.sha256(s.encode()).digest()[:8], "big") >> 4`.
     #[test]

@@ -76,7 +76,9 @@ fn no_panic_on_mutants(name: &str, src: &[u8], n: u64) -> u64 {
             f.chat("m", "b1", "2026-11-16", &[("10:00:00", "buyer", "在吗")]);
         }
         let settings = f.settings();
-        let r = catch_unwind(AssertUnwindSafe(|| kefu::stages::ingest::stage(&settings).map(|_| ())));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            kefu::stages::ingest::stage(&settings, None).map(|_| ())
+        }));
         match r {
             Ok(Ok(())) => read += 1,
             Ok(Err(e)) => eprintln!("{name} seed {seed}: {e}"),

@@ -12,6 +12,7 @@ mod hostile;
 mod ingest;
 mod labels;
 mod money;
+mod props;
 mod report;
 mod rules;
 mod rules_audit;

@@ -87,15 +87,18 @@ pub fn inputs(dir: &Path) -> Vec<String> {
 }
 
 pub fn run(dir: &Path, args: &[String], out: &Path, extra: &[&str]) -> std::process::Output {
-    kefu()
-        .current_dir(dir)
+    command(dir, args, out, extra).output().unwrap()
+}
+
+fn command(dir: &Path, args: &[String], out: &Path, extra: &[&str]) -> std::process::Command {
+    let mut c = kefu();
+    c.current_dir(dir)
         .arg("run")
         .args(args)
         .arg("--out")
         .arg(out)
-        .args(extra)
-        .output()
-        .unwrap()
+        .args(extra);
+    c
 }
 
 fn read(p: &Path) -> DataFrame {
@@ -197,6 +200,23 @@ pub fn assert_reconciled(plain: &Path, out: &Path, buckets: u32) {
     assert_eq!(read, want["tables"]["messages"]["rows_read"].as_u64().unwrap());
 }
 
+/// A run that aborts right after bucket 4's first file is in place, as a
+/// SIGKILL there would leave it (the test-only fault).
+fn killed_in_bucket_4(dir: &Path, args: &[String], out: &Path, extra: &[&str]) -> std::process::ExitStatus {
+    let mut c = command(dir, args, out, extra);
+    c.env("KEFU_FAULT_ABORT_IN_BUCKET", "4").output().unwrap().status
+}
+
+/// The routing set in a temp folder, its arguments, and its plain run's output.
+fn with_plain_run() -> (tempfile::TempDir, Vec<String>, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = data(&tmp.path().join("in"));
+    let plain = tmp.path().join("plain");
+    let o = run(tmp.path(), &args, &plain, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (tmp, args, plain)
+}
+
 #[test]
 fn shards_union_equals_a_plain_run() {
     let tmp = tempfile::tempdir().unwrap();
@@ -244,10 +264,7 @@ fn shards_union_equals_a_plain_run() {
 
 #[test]
 fn a_killed_shard_leaves_whole_files_and_no_success_and_a_rerun_completes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let args = data(&tmp.path().join("in"));
-    let plain = tmp.path().join("plain");
-    assert!(run(tmp.path(), &args, &plain, &[]).status.success());
+    let (tmp, args, plain) = with_plain_run();
     let out = tmp.path().join("b8");
     for k in ["0/3", "2/3"] {
         assert!(run(tmp.path(), &args, &out, &["--buckets", "8", "--shard", k])
@@ -256,17 +273,7 @@ fn a_killed_shard_leaves_whole_files_and_no_success_and_a_rerun_completes() {
     }
     // Shard 1/3 computes buckets 1, 4, 7: it dies inside bucket 4, after the
     // first of its files is in place (as a SIGKILL there would leave it).
-    let o = kefu()
-        .current_dir(tmp.path())
-        .env("KEFU_FAULT_ABORT_IN_BUCKET", "4")
-        .arg("run")
-        .args(&args)
-        .arg("--out")
-        .arg(&out)
-        .args(["--buckets", "8", "--shard", "1/3"])
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
+    assert!(!killed_in_bucket_4(tmp.path(), &args, &out, &["--buckets", "8", "--shard", "1/3"]).success());
     assert!(!out.join("_SUCCESS.json").exists());
     assert!(out.join("_manifests/bucket=1.json").exists());
     assert!(!out.join("_manifests/bucket=4.json").exists());
@@ -311,6 +318,17 @@ fn one_output_keeps_one_layout() {
         (&b4, &["--buckets", "4", "--shard", "2/2"][..], "0 <= k < N"),
         (&b4, &["--buckets", "0"][..], "--buckets"),
         (&b4, &["--shard", "0/2"][..], "--buckets"),
+        (
+            &b4,
+            &["--spill", "sp"][..],
+            "--spill: needs --buckets or --memory-budget",
+        ),
+        (
+            &b4,
+            &["--memory-budget", "100M"][..],
+            "100 MB is below what a run needs",
+        ),
+        (&b4, &["--memory-budget", "2X"][..], "give a size such as 2G"),
     ] {
         let o = run(tmp.path(), &args, out, extra);
         let err = String::from_utf8_lossy(&o.stderr);
@@ -327,10 +345,64 @@ fn the_samples_in_four_buckets_equal_the_samples() {
     let (plain, b4) = (tmp.path().join("plain"), tmp.path().join("b4"));
     let repo = crate::helpers::repo();
     assert!(run(&repo, &[], &plain, &[]).status.success());
-    let o = run(&repo, &[], &b4, &["--buckets", "4"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_union(&plain, &b4, 4);
-    assert_reconciled(&plain, &b4, 4);
     let page = |d: &Path| std::fs::read(d.join("report.html")).unwrap();
-    assert!(page(&plain) == page(&b4), "report.html differs");
+    // Rereading the inputs per bucket, and reading them once into a spill.
+    let spill = tmp.path().join("spill");
+    for extra in [
+        &["--buckets", "4"][..],
+        &["--buckets", "4", "--spill", spill.to_str().unwrap()],
+    ] {
+        let o = run(&repo, &[], &b4, extra);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_union(&plain, &b4, 4);
+        assert_reconciled(&plain, &b4, 4);
+        assert!(page(&plain) == page(&b4), "report.html differs with {extra:?}");
+    }
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "the spill is removed");
+}
+
+/// `--memory-budget` and `--spill`: the inputs are read once into
+/// per-bucket spill files and each bucket's pass replays its rows; the
+/// union equals the plain run (the routing rows included), the spill is
+/// gone afterwards, and one left by a killed run is removed by the next.
+#[test]
+fn a_spilled_run_equals_a_plain_run() {
+    let (tmp, args, plain) = with_plain_run();
+    let spill = tmp.path().join("spill");
+    let sp = spill.to_str().unwrap();
+    for buckets in [8u32, 64] {
+        let out = tmp.path().join(format!("s{buckets}"));
+        let b = buckets.to_string();
+        for k in ["0/3", "1/3", "2/3"] {
+            let o = run(tmp.path(), &args, &out, &["--buckets", &b, "--shard", k, "--spill", sp]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        assert_union(&plain, &out, buckets);
+        assert_reconciled(&plain, &out, buckets);
+    }
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "the spill is removed");
+    // A budget far above these inputs needs one bucket; its spill lives in OUT/_work.
+    let out = tmp.path().join("m");
+    let o = run(tmp.path(), &args, &out, &["--memory-budget", "1G"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(&out.join("_layout.json"))["buckets"], 1);
+    assert_union(&plain, &out, 1);
+    assert_reconciled(&plain, &out, 1);
+    // Killed inside bucket 4: its spill stays behind until the next run.
+    let s8 = tmp.path().join("s8");
+    assert!(!killed_in_bucket_4(tmp.path(), &args, &s8, &["--buckets", "8", "--spill", sp]).success());
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 1, "a killed run's spill");
+    let o = run(
+        tmp.path(),
+        &args,
+        &tmp.path().join("s8"),
+        &["--buckets", "8", "--spill", sp],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_dir(&spill).unwrap().count(),
+        0,
+        "the stale spill is removed"
+    );
+    assert_union(&plain, &tmp.path().join("s8"), 8);
 }

@@ -19,7 +19,7 @@ use crate::core::error::{KefuError, Result};
 use crate::core::registry::{Category, RuleId};
 use crate::core::schema::{after_sales_reasons as ar, loss_reasons as lr, review_reasons as rr};
 use crate::core::schema::{agent_weekly as aw, hot_words as hw, hourly_load as hl, question_intents as qi};
-use crate::core::schema::{shop_daily as sd, turns as tn, violations as vi, Col, Rows, SCORE_COMPONENTS};
+use crate::core::schema::{shop_daily as sd, turns as tn, violations as vi, Col, Rows, Table, SCORE_COMPONENTS};
 use crate::core::time;
 use crate::stages::sink::read_table;
 
@@ -113,13 +113,35 @@ struct Tables {
 /// Builds the page from the tables under `out`.
 pub fn render(out: &Path) -> Result<String> {
     let weekly = read_table(out, &aw::TABLE)?;
-    let violations = read_table(out, &vi::TABLE)?;
+    // The two tables that grow with the messages: only the columns the page shows.
+    let violations = read_table(
+        out,
+        &Table {
+            columns: &[
+                vi::SHOP_ID,
+                vi::AGENT_ID,
+                vi::CATEGORY,
+                vi::DATE,
+                vi::EVIDENCE,
+                vi::RULE,
+                vi::SESSION_ID,
+                vi::VALUE,
+            ],
+            ..vi::TABLE
+        },
+    )?;
     let t = Tables {
         weekly_by_agent: agent_groups(&weekly, aw::SHOP_ID, aw::AGENT_ID),
         violations_by_agent: agent_groups(&violations, vi::SHOP_ID, vi::AGENT_ID),
         weekly,
         violations,
-        turns: read_table(out, &tn::TABLE)?,
+        turns: read_table(
+            out,
+            &Table {
+                columns: &[tn::SHOP_ID, tn::IN_SERVICE_HOURS, tn::RESPONSE_SECS],
+                ..tn::TABLE
+            },
+        )?,
         shop_daily: read_table(out, &sd::TABLE)?,
         intents: read_table(out, &qi::TABLE)?,
         hot: read_table(out, &hw::TABLE)?,

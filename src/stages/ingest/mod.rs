@@ -13,6 +13,7 @@ mod refunds;
 mod reviews;
 mod route;
 pub mod schema;
+pub mod spill;
 pub mod validate;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use self::discover::{discover, Format};
 use self::readers::{Csv, Fields, Jsonl, Parquet, Reader, RowSink, Transcript};
 use self::route::{Foreign, RowRoute, Shopless};
 use self::schema::{InputSchema, AGENTS, BUYERS, MESSAGES, ORDERS, RATINGS, REFUNDS, REVIEWS, TARGETS};
+use self::spill::Spill;
 use crate::core::error::Result;
 use crate::core::model::{Agent, BuyerInfo, Interner, Message, Name, Order, Rating, Refund, Reject, Review, Target};
 use crate::core::settings::Settings;
@@ -179,7 +181,14 @@ struct Routing {
 impl Routing {
     /// Tables without a shop column (the agent roster) are read whole by
     /// every pass and accounted in bucket 0 ([`stage`]).
-    fn new(schema: &InputSchema, settings: &Settings) -> Routing {
+    fn new(schema: &InputSchema, settings: &Settings, spill: Option<&Spill>) -> Routing {
+        if spill.is_some() {
+            // The spill holds only this pass's rows, and every valid order.
+            return Routing {
+                rows: None,
+                remember_foreign: false,
+            };
+        }
         let route = settings.input.route;
         let shop_col = schema.names().position(|c| c == "shop_id");
         let rows = route.zip(shop_col).map(|(route, shop_col)| RowRoute {
@@ -233,16 +242,17 @@ impl<T: Placed + Send> RowSink for Part<'_, T> {
 fn stage_file<'a, T: Placed + Send>(
     (path, format): &(PathBuf, Format),
     schema: &InputSchema,
-    settings: &Settings,
+    (settings, spill): (&Settings, Option<&Spill>),
     file_idx: u32,
     parse: &'a Parse<'a, T>,
 ) -> Result<Rows<T>> {
     let file = path.display().to_string();
-    let routing = Routing::new(schema, settings);
+    let routing = Routing::new(schema, settings, spill);
     let mut all = Part::new(parse, &file, file_idx, &routing);
     let new_part = || Part::new(parse, &file, file_idx, &routing);
     let mut done = |p: Part<T>| all.append(p);
-    let encoding = read(path, *format, schema, settings, &new_part, &mut done)?;
+    let replay = spill.zip(settings.input.route).map(|(s, r)| (s, r.bucket));
+    let encoding = read(path, *format, schema, settings, replay, &new_part, &mut done)?;
     let info = InputFile {
         path: file.clone(),
         table: schema.name,
@@ -261,15 +271,22 @@ fn stage_file<'a, T: Placed + Send>(
     })
 }
 
-/// Reads one file with the reader of its format.
+/// Reads one file with the reader of its format, or replays a bucket's
+/// rows of it from the spill.
 fn read<P: RowSink>(
     path: &Path,
     format: Format,
     schema: &InputSchema,
     settings: &Settings,
+    replay: Option<(&Spill, u32)>,
     new_part: &(dyn Fn() -> P + Sync),
     done: &mut dyn FnMut(P),
 ) -> Result<&'static str> {
+    if let Some((spill, bucket)) = replay {
+        if let Some(encoding) = spill.replay(schema.name, path, bucket, new_part, done)? {
+            return Ok(encoding);
+        }
+    }
     match format {
         Format::Csv => Csv.read(path, schema, new_part, done),
         Format::Jsonl => Jsonl.read(path, schema, new_part, done),
@@ -287,14 +304,14 @@ fn read<P: RowSink>(
 fn stage_files<T: Placed + Send>(
     files: &[(PathBuf, Format)],
     schema: &InputSchema,
-    settings: &Settings,
+    pass: (&Settings, Option<&Spill>),
     first_idx: u32,
     parse: &Parse<T>,
 ) -> Result<Rows<T>> {
     let per_file: Vec<Rows<T>> = files
         .par_iter()
         .enumerate()
-        .map(|(i, f)| stage_file(f, schema, settings, first_idx + i as u32, parse))
+        .map(|(i, f)| stage_file(f, schema, pass, first_idx + i as u32, parse))
         .collect::<Result<_>>()?;
     let mut all = Rows {
         good: Vec::new(),
@@ -320,13 +337,13 @@ fn stage_files<T: Placed + Send>(
 fn stage_table<T: Placed + Send>(
     paths: &[PathBuf],
     schema: &InputSchema,
-    settings: &Settings,
+    pass: (&Settings, Option<&Spill>),
     parse: &Parse<T>,
     files: &mut Vec<InputFile>,
     rejects: &mut Vec<Reject>,
 ) -> Result<Vec<T>> {
     let found = discover(paths, false)?;
-    let rows = stage_files(&found, schema, settings, files.len() as u32, parse)?;
+    let rows = stage_files(&found, schema, pass, files.len() as u32, parse)?;
     rejects.extend(rows.rejects);
     files.extend(rows.infos);
     Ok(rows.good)
@@ -343,7 +360,7 @@ struct Optional {
 /// The optional inputs: refunds and reviews (joined to the orders), CRM
 /// buyers, sales targets and ratings (each kept once per key).
 fn stage_optional(
-    settings: &Settings,
+    pass @ (settings, _): (&Settings, Option<&Spill>),
     foreign: &Foreign,
     orders: &mut [Order],
     files: &mut Vec<InputFile>,
@@ -353,7 +370,7 @@ fn stage_optional(
     let refunds = stage_table(
         &input.refunds,
         &REFUNDS,
-        settings,
+        pass,
         &|f, n| validate::refund(f, zone, n),
         files,
         rejects,
@@ -384,7 +401,7 @@ fn stage_optional(
     let buyers = stage_table(
         &input.buyers,
         &BUYERS,
-        settings,
+        pass,
         &|f, n| validate::buyer(f, zone, n),
         files,
         rejects,
@@ -398,7 +415,7 @@ fn stage_optional(
         files,
         rejects,
     );
-    let targets = stage_table(&input.targets, &TARGETS, settings, &validate::target, files, rejects)?;
+    let targets = stage_table(&input.targets, &TARGETS, pass, &validate::target, files, rejects)?;
     let targets = dedup::by_key(
         targets,
         |x: &Target| (x.shop_id.clone(), x.holder.clone(), x.period),
@@ -411,14 +428,14 @@ fn stage_optional(
     Ok(Optional {
         buyers,
         targets,
-        ratings: stage_ratings(settings, files, rejects)?,
-        reviews: stage_reviews(settings, (foreign, &own), orders, files, rejects)?,
+        ratings: stage_ratings(pass, files, rejects)?,
+        reviews: stage_reviews(pass, (foreign, &own), orders, files, rejects)?,
     })
 }
 
 /// Ratings, once per session: the session named by id, or by buyer and time.
 fn stage_ratings(
-    settings: &Settings,
+    pass @ (settings, _): (&Settings, Option<&Spill>),
     files: &mut Vec<InputFile>,
     rejects: &mut Vec<Reject>,
 ) -> Result<Option<Vec<Rating>>> {
@@ -427,7 +444,7 @@ fn stage_ratings(
     }
     let zone = &settings.metrics.zone;
     let parse = |f: &Fields, n: &mut Interner| validate::rating(f, zone, n);
-    let ratings = stage_table(&settings.input.ratings, &RATINGS, settings, &parse, files, rejects)?;
+    let ratings = stage_table(&settings.input.ratings, &RATINGS, pass, &parse, files, rejects)?;
     Ok(Some(dedup::by_key(
         ratings,
         |x: &Rating| {
@@ -445,7 +462,7 @@ fn stage_ratings(
 /// Reviews, one per order (an exact repeat is a duplicate, another a reject),
 /// joined to their orders.
 fn stage_reviews(
-    settings: &Settings,
+    pass @ (settings, _): (&Settings, Option<&Spill>),
     (foreign, own): (&Foreign, &HashMap<Box<str>, usize>),
     orders: &[Order],
     files: &mut Vec<InputFile>,
@@ -456,7 +473,7 @@ fn stage_reviews(
     }
     let zone = &settings.metrics.zone;
     let parse = |f: &Fields, n: &mut Interner| validate::review(f, zone, n);
-    let reviews = stage_table(&settings.input.reviews, &REVIEWS, settings, &parse, files, rejects)?;
+    let reviews = stage_table(&settings.input.reviews, &REVIEWS, pass, &parse, files, rejects)?;
     let reviews = route::own_shopless(
         reviews,
         settings.input.route,
@@ -496,8 +513,10 @@ fn own_shops(orders: &[Order], settings: &Settings) -> HashMap<Box<str>, usize> 
     n
 }
 
-/// Reads, validates, deduplicates and sorts all inputs named in the settings.
-pub fn stage(settings: &Settings) -> Result<Staged> {
+/// Reads, validates, deduplicates and sorts all inputs named in the settings
+/// (a partitioned pass: its bucket's rows, from the spill when there is one).
+pub fn stage(settings: &Settings, spill: Option<&Spill>) -> Result<Staged> {
+    let pass = (settings, spill);
     let input = &settings.input;
     let zone = &settings.metrics.zone;
     let msg_files = discover(&input.messages, true)?;
@@ -508,9 +527,7 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
     };
 
     let t0 = std::time::Instant::now();
-    let read = stage_files(&msg_files, &MESSAGES, settings, 0, &|f, n| {
-        validate::message(f, zone, n)
-    })?;
+    let read = stage_files(&msg_files, &MESSAGES, pass, 0, &|f, n| validate::message(f, zone, n))?;
     let (mut messages, mut rejects, mut files) = (read.good, read.rejects, read.infos);
     tracing::debug!(
         ms = t0.elapsed().as_millis() as u64,
@@ -523,22 +540,22 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
     dedup::messages(&mut messages, &mut files);
 
     let first = files.len() as u32;
-    let read = stage_files(&order_files, &ORDERS, settings, first, &|f, n| {
-        validate::order(f, zone, n)
-    })?;
+    let read = stage_files(&order_files, &ORDERS, pass, first, &|f, n| validate::order(f, zone, n))?;
     rejects.extend(read.rejects);
     files.extend(read.infos);
-    let mut foreign = Foreign::default();
+    let mut remembered = Foreign::default();
+    let buckets = input.route.map_or(1, |r| r.buckets);
     for (id, shop) in &read.foreign {
-        foreign.add(id, shop);
+        remembered.add(id, shop, buckets);
     }
+    let foreign = spill.map_or(&remembered, |s| &s.foreign);
     let mut orders = dedup::orders(read.good, &mut files, &mut rejects);
     orders.sort_by(|a, b| {
         (&a.shop_id, &a.buyer_id, a.created_ts, &a.order_id).cmp(&(&b.shop_id, &b.buyer_id, b.created_ts, &b.order_id))
     });
 
     let first = files.len() as u32;
-    let read = stage_files(&agent_files, &AGENTS, settings, first, &validate::agent)?;
+    let read = stage_files(&agent_files, &AGENTS, pass, first, &validate::agent)?;
     files.extend(read.infos);
     let mut agents = dedup::agents(read.good, &mut files);
     agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
@@ -551,7 +568,7 @@ pub fn stage(settings: &Settings) -> Result<Staged> {
         }
     }
 
-    let opt = stage_optional(settings, &foreign, &mut orders, &mut files, &mut rejects)?;
+    let opt = stage_optional(pass, foreign, &mut orders, &mut files, &mut rejects)?;
     rejects.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok(Staged {
         messages,

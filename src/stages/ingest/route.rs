@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use super::readers::{Fields, Value};
 use super::InputFile;
-use crate::core::bucket::Route;
+use crate::core::bucket::{bucket, Route};
 use crate::core::model::Name;
 
 /// What a pass does with rows that carry no shop id.
@@ -36,35 +36,54 @@ pub struct RowRoute {
     pub shopless: Shopless,
 }
 
+/// Where a row goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dest {
+    Bucket(u32),
+    /// A shop-less row that names its order: every pass reads it and keeps
+    /// it only if it owns the order ([`Foreign::owns`]).
+    Every,
+}
+
 impl RowRoute {
     /// Whether the row (its fields, or `None` when it split into none) is this pass's.
     pub fn keeps(&self, fields: Option<&Fields>) -> bool {
+        match self.dest(fields) {
+            Dest::Bucket(b) => b == self.route.bucket,
+            Dest::Every => true,
+        }
+    }
+
+    /// The bucket of the row's shop, bucket 0 for a row no shop can be read
+    /// from, or every bucket for one that names its order instead.
+    pub fn dest(&self, fields: Option<&Fields>) -> Dest {
         let Some(f) = fields else {
-            return self.route.bucket == 0;
+            return Dest::Bucket(0);
         };
         let shop = match f.get(self.shop_col) {
             Some(Value::Text(s)) => Some(s.trim()).filter(|s| !s.is_empty()),
             _ => None,
         };
         match (shop, self.shopless) {
-            (Some(s), _) => self.route.keeps(Some(s)),
-            (None, Shopless::Bucket0) => self.route.bucket == 0,
-            (None, Shopless::ByOrder) => true,
+            (Some(s), _) => Dest::Bucket(bucket(s, self.route.buckets)),
+            (None, Shopless::Bucket0) => Dest::Bucket(0),
+            (None, Shopless::ByOrder) => Dest::Every,
         }
     }
 }
 
-/// Other buckets' valid orders: order id → the shops it is used in.
+/// Valid orders read in other buckets' passes (or, after a spill, in all of
+/// them): order id → the shops it is used in, each with its bucket.
 #[derive(Debug, Default)]
 pub struct Foreign {
-    shops: HashMap<Box<str>, Vec<Name>>,
+    shops: HashMap<Box<str>, Vec<(Name, u32)>>,
 }
 
 impl Foreign {
-    pub fn add(&mut self, order_id: &str, shop: &Name) {
+    pub fn add(&mut self, order_id: &str, shop: &Name, buckets: u32) {
         let shops = self.shops.entry(order_id.into()).or_default();
-        if !shops.contains(shop) {
-            shops.push(shop.clone());
+        if !shops.iter().any(|(s, _)| s == shop) {
+            shops.push((shop.clone(), bucket(shop, buckets)));
         }
     }
 
@@ -72,7 +91,10 @@ impl Foreign {
     /// shops this pass's own orders use the id in: yes when the id names one
     /// order and it is ours; when it names none or several, bucket 0 rejects it.
     pub fn owns(&self, route: Route, order_id: &str, own_shops: usize) -> bool {
-        let theirs = self.shops.get(order_id).map_or(0, Vec::len);
+        let theirs = self
+            .shops
+            .get(order_id)
+            .map_or(0, |s| s.iter().filter(|(_, b)| *b != route.bucket).count());
         match (own_shops, theirs) {
             (1, 0) => true,
             (0, 1) => false,

@@ -340,7 +340,8 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
 /// Reads back one table a run wrote, its columns checked against the
 /// schema. A partitioned run's buckets are read in bucket order and put in
 /// shop order (a stable sort: within a shop, rows keep the order a run
-/// without buckets writes), so readers see one table either way.
+/// without buckets writes), so readers see one table either way. Only
+/// `table.columns` are read: a reader may name a subset of the schema's.
 pub fn read_table(out: &Path, table: &Table) -> Result<Rows> {
     let files = table_files(out, table);
     if files.is_empty() {
@@ -350,7 +351,9 @@ pub fn read_table(out: &Path, table: &Table) -> Result<Rows> {
     let mut parts = Vec::with_capacity(files.len());
     for p in &files {
         let f = fs::File::open(p).map_err(|e| KefuError::io(p, e))?;
-        parts.push(ParquetReader::new(f).finish().map_err(KefuError::table(table.name))?);
+        let names = table.columns.iter().map(|c| c.name.to_owned()).collect();
+        let df = ParquetReader::new(f).with_columns(Some(names)).finish();
+        parts.push(df.map_err(KefuError::table(table.name))?);
     }
     let df = match parts.len() {
         1 => parts.pop().unwrap_or_default(),

@@ -2,6 +2,7 @@
 //! boundaries and parsed in parallel, a window at a time, handed on in file
 //! order. Text encoding is detected from the bytes.
 
+use std::io::Read;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -22,7 +23,125 @@ impl Reader for Csv {
         new_part: &(dyn Fn() -> P + Sync),
         done: &mut dyn FnMut(P),
     ) -> Result<&'static str> {
+        let size = std::fs::metadata(path).map_err(|e| KefuError::io(path, e))?.len();
+        if size > STREAM_WINDOW as u64 && plain_utf8(path)? {
+            if let Some(enc) = read_streaming(path, schema, (CSV_CHUNK, STREAM_WINDOW), new_part, done)? {
+                return Ok(enc);
+            }
+        }
         read_chunked(path, read_bytes(path)?, schema, CSV_CHUNK, new_part, done)
+    }
+}
+
+/// A file larger than this is read a window at a time when it is plain
+/// UTF-8 (the common export), so memory holds a window, not the file.
+const STREAM_WINDOW: usize = 64 << 20;
+
+/// Whether the file is UTF-8 without a BOM, checked a block at a time (the
+/// other encodings are detected on the whole file: see `decode`).
+fn plain_utf8(path: &Path) -> Result<bool> {
+    let mut f = std::fs::File::open(path).map_err(|e| KefuError::io(path, e))?;
+    let mut buf = vec![0u8; 8 << 20];
+    let mut carry = 0usize;
+    let mut first = true;
+    loop {
+        let n = f.read(&mut buf[carry..]).map_err(|e| KefuError::io(path, e))?;
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+        let have = carry + n;
+        if first && buf[..have].starts_with(b"\xEF\xBB\xBF") {
+            return Ok(false);
+        }
+        first = false;
+        match std::str::from_utf8(&buf[..have]) {
+            Ok(_) => carry = 0,
+            // A character cut by the block's end: carried into the next block.
+            Err(e) if e.error_len().is_none() => {
+                let ok = e.valid_up_to();
+                buf.copy_within(ok..have, 0);
+                carry = have - ok;
+            }
+            Err(_) => return Ok(false),
+        }
+    }
+}
+
+/// Reads `buf` full to `want` bytes, or to the file's end; returns whether it ended.
+fn fill(f: &mut std::fs::File, path: &Path, buf: &mut Vec<u8>, want: usize) -> Result<bool> {
+    while buf.len() < want {
+        let room = want - buf.len();
+        let n = f
+            .by_ref()
+            .take(room as u64)
+            .read_to_end(buf)
+            .map_err(|e| KefuError::io(path, e))?;
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A plain UTF-8 file a window at a time: each window's complete chunks
+/// (cut at record boundaries, as the whole file would be) are parsed and
+/// handed on, the rest carried into the next window. `None` when the header
+/// does not end inside the first window (then the file is read whole).
+fn read_streaming<P: RowSink>(
+    path: &Path,
+    schema: &InputSchema,
+    (chunk, window): (usize, usize),
+    new_part: &(dyn Fn() -> P + Sync),
+    done: &mut dyn FnMut(P),
+) -> Result<Option<&'static str>> {
+    let mut f = std::fs::File::open(path).map_err(|e| KefuError::io(path, e))?;
+    let mut buf = Vec::with_capacity(window + chunk);
+    let mut eof = fill(&mut f, path, &mut buf, window)?;
+    let (header, map, mut from) = {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(&buf[..]);
+        let record = rdr
+            .headers()
+            .map_err(|e| KefuError::input(path, Some(1), format!("unreadable header: {e}")))?
+            .clone();
+        let body = rdr.position().byte() as usize;
+        if body >= buf.len() && !eof {
+            return Ok(None);
+        }
+        check_width(path, record.len())?;
+        let header: Vec<String> = record.iter().map(|h| h.trim().to_owned()).collect();
+        let map = column_map(path, &header, schema)?;
+        (header, map, body.min(buf.len()))
+    };
+    let mut lines_before = 0u64;
+    loop {
+        let starts = chunk_starts(&buf, from, chunk);
+        // The last chunk may be cut short by the window: it waits for the next.
+        let complete = if eof { starts.len() } else { starts.len() - 1 };
+        let consumed = if eof { buf.len() } else { starts[complete] };
+        let cs = chunks_at(&buf, &starts[..complete], consumed, lines_before);
+        for w in cs.chunks(CSV_CHUNKS_PER_WINDOW) {
+            let parts: Vec<P> = w
+                .par_iter()
+                .map(|c| {
+                    let mut part = new_part();
+                    parse_chunk(&buf, *c, header.len(), &map, &mut part);
+                    part
+                })
+                .collect();
+            parts.into_iter().for_each(&mut *done);
+        }
+        if eof {
+            return Ok(Some("utf-8"));
+        }
+        lines_before += memchr::memchr_iter(b'\n', &buf[..consumed]).count() as u64;
+        buf.drain(..consumed);
+        from = 0;
+        // A record longer than a window grows the buffer until it ends.
+        let want = if complete == 0 { buf.len() + window } else { window };
+        eof = fill(&mut f, path, &mut buf, want)?;
     }
 }
 
@@ -132,15 +251,20 @@ struct Chunk {
 /// The body's chunks, each starting at a record boundary, with the lines
 /// before each (line numbers count from the file's start).
 fn chunks(text: &[u8], body: usize, chunk: usize) -> Vec<Chunk> {
-    let starts = chunk_starts(text, body, chunk);
+    chunks_at(text, &chunk_starts(text, body, chunk), text.len(), 0)
+}
+
+/// Chunks starting at `starts`, the last one ending at `end`; `text` starts
+/// after `lines_before` lines of the file.
+fn chunks_at(text: &[u8], starts: &[usize], end: usize, lines_before: u64) -> Vec<Chunk> {
     let mut out = Vec::with_capacity(starts.len());
-    let mut counted = (0usize, 0u64);
+    let mut counted = (0usize, lines_before);
     for (k, &s) in starts.iter().enumerate() {
         counted.1 += memchr::memchr_iter(b'\n', &text[counted.0..s]).count() as u64;
         counted.0 = s;
         out.push(Chunk {
             start: s,
-            end: starts.get(k + 1).copied().unwrap_or(text.len()),
+            end: starts.get(k + 1).copied().unwrap_or(end),
             lines_before: counted.1,
         });
     }
@@ -261,17 +385,71 @@ mod tests {
         out
     }
 
+    /// Quoted line breaks, CRLF and LF, doubled quotes, a bare quote, an
+    /// empty line, a short row and no final line break.
+    const TRICKY: &str = "shop_id,buyer_id,agent_id,sender,sent_at,content,msg_type,session_id\r\n\
+                          s,b1,,buyer,2026-11-16 10:00:00,\"多行\r\n内容, 带逗号\",,\r\n\
+                          s,b1,s:a,agent,2026-11-16 10:00:05,\"他说\"\"好\"\"\n然后\",,\r\n\
+                          s,b2,,buyer,2026-11-16 10:00:06,5\"屏幕 约 5\" 寸,,\n\
+                          \n\
+                          s,b2,,buyer,2026-11-16 10:00:07,\"\",,x\n\
+                          s,b3,,buyer,2026-11-16 10:00:08,too,few\r\n\
+                          s,b3,,buyer,2026-11-16 10:00:09,last,,";
+
+    fn streamed(text: &str, chunk: usize, window: usize) -> Option<Vec<Row>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut out = Vec::new();
+        let enc = read_streaming(&path, &MESSAGES, (chunk, window), &Rows::default, &mut |p: Rows| {
+            out.extend(p.0)
+        })
+        .unwrap()?;
+        assert_eq!(enc, "utf-8");
+        Some(out)
+    }
+
+    /// Read a window at a time, with any window and chunk, a file gives the
+    /// records and lines it gives read whole; a header longer than the
+    /// first window is left to the whole-file reader.
+    #[test]
+    fn windows_parse_like_the_whole_file() {
+        let text = TRICKY;
+        let whole = rows(text, usize::MAX);
+        assert!(streamed(text, 8, 40).is_none());
+        for window in [72, 73, 80, 100, 157, text.len(), text.len() + 9] {
+            for chunk in [1, 7, 50, 4096] {
+                assert_eq!(
+                    streamed(text, chunk, window).unwrap(),
+                    whole,
+                    "window {window}, chunk {chunk}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn plain_utf8_is_checked_across_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        // The first 8 MiB block ends inside 旗, which starts at byte 2^23 - 1.
+        let mut big = "a,b\n".repeat((2 << 20) - 1).into_bytes();
+        big.extend_from_slice("ab\n旗舰店,小王\n".as_bytes());
+        assert_eq!(big.len(), (8 << 20) - 1 + 17);
+        std::fs::write(&p, &big).unwrap();
+        assert!(plain_utf8(&p).unwrap());
+        let (gbk, _, _) = encoding_rs::GBK.encode("旗舰店,小王\n");
+        big.extend_from_slice(&gbk);
+        std::fs::write(&p, &big).unwrap();
+        assert!(!plain_utf8(&p).unwrap());
+        std::fs::write(&p, b"\xEF\xBB\xBFa,b\n").unwrap();
+        assert!(!plain_utf8(&p).unwrap());
+    }
+
     /// Cut anywhere, the chunks give the records and line numbers the whole file gives.
     #[test]
     fn chunks_parse_like_the_whole_file() {
-        let text = "shop_id,buyer_id,agent_id,sender,sent_at,content,msg_type,session_id\r\n\
-                    s,b1,,buyer,2026-11-16 10:00:00,\"多行\r\n内容, 带逗号\",,\r\n\
-                    s,b1,s:a,agent,2026-11-16 10:00:05,\"他说\"\"好\"\"\n然后\",,\r\n\
-                    s,b2,,buyer,2026-11-16 10:00:06,5\"屏幕 约 5\" 寸,,\n\
-                    \n\
-                    s,b2,,buyer,2026-11-16 10:00:07,\"\",,x\n\
-                    s,b3,,buyer,2026-11-16 10:00:08,too,few\r\n\
-                    s,b3,,buyer,2026-11-16 10:00:09,last,,";
+        let text = TRICKY;
         let whole = rows(text, usize::MAX);
         assert_eq!(whole.len(), 6);
         assert_eq!(whole.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 4, 6, 8, 9, 10]);
