@@ -9,7 +9,7 @@ use std::time::Instant;
 use crate::core::bucket::{Route, Shard};
 use crate::core::error::Result;
 use crate::core::settings::Settings;
-use crate::core::telemetry::StageTimer;
+use crate::core::telemetry::{self, StageTimer};
 use crate::core::time;
 use crate::stages::conversion::feedback::{self, Feedback, FeedbackInputs};
 use crate::stages::conversion::{self, Attribution};
@@ -176,9 +176,14 @@ fn passes(settings: &Settings, buckets: u32, shard: Shard, spill: Option<&Spill>
         let mut s = settings.clone();
         s.input.route = Some(Route { buckets, bucket });
         let staging = Staging::bucket(out, bucket)?;
-        let (manifest, a) = run_into(&s, staging, (engine.take(), spill), &|_| Ok(()))?;
-        engine = Some(a.engine);
+        // The block drops the bucket's analysis before the heap is trimmed.
+        let (manifest, e) = {
+            let (manifest, a) = run_into(&s, staging, (engine.take(), spill), &|_| Ok(()))?;
+            (manifest, a.engine)
+        };
+        engine = Some(e);
         manifests.push(manifest);
+        telemetry::trim_heap();
     }
     Ok(manifests)
 }

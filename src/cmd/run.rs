@@ -113,6 +113,7 @@ fn run_buckets(settings: &Settings, p: Partitioned, shard: Option<&str>) -> Resu
     };
     let (manifests, done) = pipeline::run_buckets(settings, p.buckets, shard, p.spill.as_deref())?;
     if done && settings.output.report {
+        crate::core::telemetry::trim_heap();
         super::report::write(&settings.output.dir)?;
     }
     print!("{}", manifest::shard_summary(&manifests, &settings.output.dir, done));

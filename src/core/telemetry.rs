@@ -76,3 +76,17 @@ impl StageTimer {
         self.timings
     }
 }
+
+/// Gives the allocator's free pages back to the system between a
+/// partitioned run's buckets and before its report. glibc keeps the pages a
+/// pass freed, so without this the report stacked on the passes' leftovers
+/// (10 M messages with `--memory-budget 1G`: 1,431 MB peak without, 927 MB
+/// with; README, Scale out).
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns memory the allocator holds free; it
+    // touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

@@ -534,8 +534,17 @@ pub fn stage(settings: &Settings, spill: Option<&Spill>) -> Result<Staged> {
         rows = messages.len(),
         "messages read and validated"
     );
+    // One buyer's messages of one second in different files: the files'
+    // paths order them, not the order the files were named in.
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|a, b| files[*a].path.cmp(&files[*b].path));
+    let mut rank = vec![0usize; files.len()];
+    for (r, i) in by_path.into_iter().enumerate() {
+        rank[i] = r;
+    }
+    let key = |m: &Message| (rank[m.file_idx as usize], m.line);
     messages.par_sort_unstable_by(|a, b| {
-        (&a.shop_id, &a.buyer_id, a.ts, a.file_idx, a.line).cmp(&(&b.shop_id, &b.buyer_id, b.ts, b.file_idx, b.line))
+        (&a.shop_id, &a.buyer_id, a.ts, key(a)).cmp(&(&b.shop_id, &b.buyer_id, b.ts, key(b)))
     });
     dedup::messages(&mut messages, &mut files);
 
