@@ -97,24 +97,10 @@ fn read_streaming<P: RowSink>(
     let mut f = std::fs::File::open(path).map_err(|e| KefuError::io(path, e))?;
     let mut buf = Vec::with_capacity(window + chunk);
     let mut eof = fill(&mut f, path, &mut buf, window)?;
-    let (header, map, mut from) = {
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(&buf[..]);
-        let record = rdr
-            .headers()
-            .map_err(|e| KefuError::input(path, Some(1), format!("unreadable header: {e}")))?
-            .clone();
-        let body = rdr.position().byte() as usize;
-        if body >= buf.len() && !eof {
-            return Ok(None);
-        }
-        check_width(path, record.len())?;
-        let header: Vec<String> = record.iter().map(|h| h.trim().to_owned()).collect();
-        let map = column_map(path, &header, schema)?;
-        (header, map, body.min(buf.len()))
+    let Some(h) = read_header(path, &buf, schema, eof)? else {
+        return Ok(None);
     };
+    let mut from = h.body;
     let mut lines_before = 0u64;
     loop {
         let starts = chunk_starts(&buf, from, chunk);
@@ -122,17 +108,7 @@ fn read_streaming<P: RowSink>(
         let complete = if eof { starts.len() } else { starts.len() - 1 };
         let consumed = if eof { buf.len() } else { starts[complete] };
         let cs = chunks_at(&buf, &starts[..complete], consumed, lines_before);
-        for w in cs.chunks(CSV_CHUNKS_PER_WINDOW) {
-            let parts: Vec<P> = w
-                .par_iter()
-                .map(|c| {
-                    let mut part = new_part();
-                    parse_chunk(&buf, *c, header.len(), &map, &mut part);
-                    part
-                })
-                .collect();
-            parts.into_iter().for_each(&mut *done);
-        }
+        parse_windows(&buf, &cs, &h, new_part, done);
         if eof {
             return Ok(Some("utf-8"));
         }
@@ -280,28 +256,66 @@ fn read_chunked<P: RowSink>(
     done: &mut dyn FnMut(P),
 ) -> Result<&'static str> {
     let (text, encoding) = decode_owned(bytes).map_err(|e| KefuError::input(path, None, e))?;
+    // A whole file's header is never cut short: `None` cannot come back.
+    let Some(h) = read_header(path, text.as_bytes(), schema, true)? else {
+        return Err(KefuError::input(path, Some(1), "unreadable header"));
+    };
+    let chunks = chunks(text.as_bytes(), h.body, chunk);
+    parse_windows(text.as_bytes(), &chunks, &h, new_part, done);
+    Ok(encoding)
+}
+
+/// A file's header: its width, the schema's columns in it, and where the body starts.
+struct Header {
+    width: usize,
+    map: Vec<Option<usize>>,
+    body: usize,
+}
+
+/// Reads and checks the header at the start of `text`; `None` when `text`
+/// is not `whole` and the header may go on past its end.
+fn read_header(path: &Path, text: &[u8], schema: &InputSchema, whole: bool) -> Result<Option<Header>> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(text.as_bytes());
+        .from_reader(text);
     let record = rdr
         .headers()
-        .map_err(|e| KefuError::input(path, Some(1), format!("unreadable header: {e}")))?;
+        .map_err(|e| KefuError::input(path, Some(1), format!("unreadable header: {e}")))?
+        .clone();
+    let body = rdr.position().byte() as usize;
+    if body >= text.len() && !whole {
+        return Ok(None);
+    }
     check_width(path, record.len())?;
     let header: Vec<String> = record.iter().map(|h| h.trim().to_owned()).collect();
     let map = column_map(path, &header, schema)?;
-    let body = (rdr.position().byte() as usize).min(text.len());
-    let chunks = chunks(text.as_bytes(), body, chunk);
-    let parse = |c: &Chunk| {
-        let mut part = new_part();
-        parse_chunk(text.as_bytes(), *c, header.len(), &map, &mut part);
-        part
-    };
+    Ok(Some(Header {
+        width: header.len(),
+        map,
+        body: body.min(text.len()),
+    }))
+}
+
+/// Parses chunks in parallel, a window at a time, handing the parts on in file order.
+fn parse_windows<P: RowSink>(
+    text: &[u8],
+    chunks: &[Chunk],
+    h: &Header,
+    new_part: &(dyn Fn() -> P + Sync),
+    done: &mut dyn FnMut(P),
+) {
     for window in chunks.chunks(CSV_CHUNKS_PER_WINDOW) {
-        let parts: Vec<P> = window.par_iter().map(parse).collect();
+        let parts: Vec<P> = window
+            .par_iter()
+            .map(|c| {
+                let mut part = new_part();
+                parse_chunk(text, *c, h.width, &h.map, &mut part);
+                part
+            })
+            .collect();
         parts.into_iter().for_each(&mut *done);
     }
-    Ok(encoding)
 }
 
 /// Parses one chunk's records into `part`.
